@@ -1,0 +1,45 @@
+import Link from 'next/link';
+
+export default function HomePage() {
+  return (
+    <div className="space-y-10">
+      <section className="space-y-4">
+        <h1 className="text-3xl font-semibold tracking-tight sm:text-4xl">What does compressing a diffusion model really cost?</h1>
+        <p className="max-w-3xl text-lg text-slate-600">
+          PruneArena compresses text-to-image models (pruning late transformer blocks, INT4 weights), generates images
+          with each variant, scores them automatically (GenEval, HPS) and asks people in blinded pairwise studies. Every
+          number comes with its interval, its count and how it was measured.
+        </p>
+        <div className="flex flex-wrap gap-3">
+          <Link href="/leaderboard" className="rounded-md bg-brand-600 px-4 py-2 text-white hover:bg-brand-700">See the leaderboard</Link>
+          <Link href="/research/jobs" className="rounded-md border border-slate-300 bg-white px-4 py-2 text-slate-800 hover:bg-slate-100">Researcher area</Link>
+        </div>
+      </section>
+
+      <section className="grid gap-4 sm:grid-cols-3">
+        <Card title="Automatic evidence">Workers compress uploaded ONNX models, generate images and measure GenEval, HPS, memory and latency.</Card>
+        <Card title="Human evidence">Participants compare two images at a time without knowing which model made which; votes become rankings with bootstrap intervals.</Card>
+        <Card title="Citable results">Leaderboard snapshots are immutable, so a link in a paper shows the same numbers next year.</Card>
+      </section>
+
+      <section className="space-y-2">
+        <h2 className="text-xl font-semibold">Leaderboard</h2>
+        <p className="text-slate-600">No model has been evaluated yet. Results appear here once a researcher has generated and scored a model.</p>
+      </section>
+
+      <section className="space-y-2">
+        <h2 className="text-xl font-semibold">Open studies</h2>
+        <p className="text-slate-600">No study is open right now.</p>
+      </section>
+    </div>
+  );
+}
+
+function Card({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <div className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+      <h3 className="font-medium">{title}</h3>
+      <p className="mt-1 text-sm text-slate-600">{children}</p>
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+import { AppError } from '../errors';
+import { demoSelftest } from './definitions/demo-selftest';
+import { testAppend, testFail } from './definitions/test-jobs';
+import type { JobDefinition } from './types';
+
+/** Every job type the platform knows. Later features add their definitions here. */
+const DEFINITIONS: JobDefinition<any>[] = [demoSelftest];
+
+const TEST_DEFINITIONS: JobDefinition<any>[] = [testAppend, testFail];
+
+function all(): JobDefinition<any>[] {
+  return process.env.ARENA_TEST_JOBS === '1' ? [...DEFINITIONS, ...TEST_DEFINITIONS] : DEFINITIONS;
+}
+
+export function jobDefinitions(): JobDefinition<any>[] {
+  return all();
+}
+
+export function findJobDefinition(name: string): JobDefinition<any> | undefined {
+  return all().find((d) => d.name === name);
+}
+
+export function getJobDefinition(name: string): JobDefinition<any> {
+  const definition = findJobDefinition(name);
+  if (!definition) {
+    throw new AppError('BAD_REQUEST', `Unknown job type "${name}". Known types: ${all().map((d) => d.name).join(', ')}`);
+  }
+  return definition;
+}
+
+export function jobTitle(name: string): string {
+  return findJobDefinition(name)?.title ?? name;
+}
