@@ -25,7 +25,7 @@ export async function health(): Promise<THealth> {
   } catch (err) {
     return {
       status: 'down',
-      database: { provider: e.databaseProvider, ok: false, error: errorMessage(err).split('\n')[0].slice(0, 300) },
+      database: { provider: e.databaseProvider, ok: false, error: describeDbError(err) },
       workers: { newestHeartbeatAgeSeconds: null, alive: false },
       queue: null,
       time: time.toISOString(),
@@ -42,6 +42,13 @@ export async function health(): Promise<THealth> {
     queue,
     time: time.toISOString(),
   };
+}
+
+/** Driver errors sometimes carry an empty message (a refused connection): fall back to the code. */
+function describeDbError(err: unknown): string {
+  const e = err as { message?: string; code?: string; cause?: { message?: string; code?: string } };
+  const text = errorMessage(err).split('\n').find((l) => l.trim()) ?? e.cause?.message ?? '';
+  return (text || e.code || e.cause?.code || 'the database did not answer').slice(0, 300);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

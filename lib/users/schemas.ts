@@ -5,7 +5,7 @@ export const ZRole = z.enum(['admin', 'researcher']);
 export type TRole = z.infer<typeof ZRole>;
 
 export const ZCreateUserSchema = z.object({
-  email: z.email({ error: 'must be an email address' }).transform((e) => e.trim().toLowerCase()),
+  email: z.string().trim().toLowerCase().pipe(z.email({ error: 'must be an email address' })),
   password: z.string().min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`).max(1024),
   name: z.string().trim().max(200).optional(),
   role: ZRole.default('researcher'),
