@@ -58,6 +58,8 @@ export const ZEnvSchema = z
     LOGIN_LOCK_SECONDS: int(1, 86_400, 30),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional().default('info'),
     SECURE_COOKIES: bool(false),
+    /** Registers the queue's own test job types; for the test suite only. */
+    ARENA_TEST_JOBS: bool(false),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {

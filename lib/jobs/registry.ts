@@ -1,15 +1,16 @@
+import { env } from '../env';
 import { AppError } from '../errors';
 import { demoSelftest } from './definitions/demo-selftest';
-import { testAppend, testFail } from './definitions/test-jobs';
+import { testAppend, testFail, testNoop } from './definitions/test-jobs';
 import type { JobDefinition } from './types';
 
 /** Every job type the platform knows. Later features add their definitions here. */
 const DEFINITIONS: JobDefinition<any>[] = [demoSelftest];
 
-const TEST_DEFINITIONS: JobDefinition<any>[] = [testAppend, testFail];
+const TEST_DEFINITIONS: JobDefinition<any>[] = [testAppend, testFail, testNoop];
 
 function all(): JobDefinition<any>[] {
-  return process.env.ARENA_TEST_JOBS === '1' ? [...DEFINITIONS, ...TEST_DEFINITIONS] : DEFINITIONS;
+  return env().ARENA_TEST_JOBS ? [...DEFINITIONS, ...TEST_DEFINITIONS] : DEFINITIONS;
 }
 
 export function jobDefinitions(): JobDefinition<any>[] {

@@ -47,3 +47,13 @@ export const testFail = defineJob({
     throw new Error(`${message} (attempt ${ctx.attempt})`);
   },
 });
+
+/** Does nothing: the queue's own overhead, for bench/queue.ts. */
+export const testNoop = defineJob({
+  name: 'test.noop',
+  title: 'Test: no-op',
+  payload: z.object({ n: z.number().int() }),
+  async run({ n }) {
+    return { n };
+  },
+});
