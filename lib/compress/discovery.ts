@@ -29,7 +29,7 @@ type TScope = { stack: string; index: number; component: string | null };
 export function parseScope(name: string): TScope | null {
   const m = SCOPE.exec(name);
   if (!m) return null;
-  let component = m[3] ?? null;
+  let component: string | null = m[3] ?? null;
   // a node directly in the block (`/transformer_blocks.0/Add_1`) is the block's own glue
   if (component && /^[A-Z]/.test(component)) component = null;
   if (component && /^(weight|bias)$/.test(component)) component = null;
@@ -46,11 +46,22 @@ function isWeight(graph: GraphProto, name: string, params: Map<string, number>):
   return !!t && (params.get(name) ?? 0) > 0 && t.dataType !== 7;
 }
 
+/** Initializers that are weights: not int64 shapes/indices, not the exporter's small constants. */
+function weightNamesOf(graph: GraphProto): Set<string> {
+  return new Set(graph.initializer.filter((t) => t.dataType !== 7 && !t.name.startsWith('onnx::Const')).map((t) => t.name));
+}
+
+/** The model's parameter count, as discovery and the planner count it. */
+export function countWeightParams(graph: GraphProto): number {
+  const params = weightParams(graph);
+  return [...weightNamesOf(graph)].reduce((s, n) => s + (params.get(n) ?? 0), 0);
+}
+
 export function discoverBlocks(model: ModelProto): TDiscovery {
   const graph = model.graph!;
   const params = weightParams(graph);
-  const weightNames = new Set(graph.initializer.filter((t) => t.dataType !== 7 && !t.name.startsWith('onnx::Const')).map((t) => t.name));
-  const totalParams = [...weightNames].reduce((s, n) => s + (params.get(n) ?? 0), 0);
+  const weightNames = weightNamesOf(graph);
+  const totalParams = countWeightParams(graph);
   const byScope = discoverByScopes(graph, params, weightNames);
   if (byScope.length > 0) {
     const inBlocks = byScope.reduce((s, st) => s + st.blocks.reduce((a, b) => a + b.params, 0), 0);
