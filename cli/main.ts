@@ -4,11 +4,12 @@ import { helpText, parseCommandArgs, type TCommand, UsageError } from './framewo
 import { jobsCancel, jobsEnqueue, jobsList, jobsRetry } from './commands/jobs';
 import { fixture, inspect } from './commands/onnx';
 import { plan } from './commands/plan';
+import { sensitivity } from './commands/sensitivity';
 import { migrate, worker } from './commands/system';
 import { userCreate, userList } from './commands/user';
 
 /** Every verb of `arena`; later features add theirs here. */
-const COMMANDS: TCommand[] = [userCreate, userList, migrate, worker, jobsList, jobsEnqueue, jobsCancel, jobsRetry, fixture, inspect, plan];
+const COMMANDS: TCommand[] = [userCreate, userList, migrate, worker, jobsList, jobsEnqueue, jobsCancel, jobsRetry, fixture, inspect, sensitivity, plan];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

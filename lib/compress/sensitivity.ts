@@ -36,6 +36,8 @@ export const ZSensitivitySchema = z
     baseline: z.number().finite().nullable(),
     /** |B|: the number of blocks in the stack being planned (the position weight divides by it). */
     blockCount: z.number().int().min(1),
+    /** The whole denoiser's parameters when measured from the model itself (budgets are over the whole model). */
+    totalParams: z.number().int().positive().nullable().optional(),
     entries: z.array(ZSensitivityEntrySchema).min(1),
   })
   .superRefine((s, ctx) => {
@@ -198,7 +200,7 @@ export function readSensitivity(file: string): { sensitivity: TSensitivity; form
 
 /** The whole model's parameter count when the model is one we know (for budgets over the whole model). */
 export function knownTotalParams(s: TSensitivity): number | null {
-  return KNOWN_TRANSFORMER_PARAMS[s.model] ?? null;
+  return s.totalParams ?? KNOWN_TRANSFORMER_PARAMS[s.model] ?? null;
 }
 
 /**
