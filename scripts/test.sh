@@ -37,15 +37,17 @@ if [ -z "${TEST_POSTGRES_URL:-}" ]; then
   export TEST_POSTGRES_URL="postgres://arena_test:arena_test@127.0.0.1:5432/postgres"
 fi
 
-mkdir -p test-results
+# Reports go to reports/, not test-results/: Playwright empties that folder when it starts.
+mkdir -p reports
+rm -f reports/vitest.json reports/e2e.json
 status=0
 
 log "unit and integration tests (vitest: SQLite and PostgreSQL)"
-npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json || status=1
+npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json || status=1
 
 log "end-to-end tests (Playwright, Debian chromium, production build)"
 CI=1 npx playwright test || status=1
 
 # One closing line over both runners.
-node scripts/test-summary.mjs test-results/vitest.json test-results/e2e.json || status=1
+node scripts/test-summary.mjs reports/vitest.json reports/e2e.json || status=1
 exit $status

@@ -21,7 +21,8 @@ import {
 import { DataType } from './dtypes';
 import { floatTensor, int64Tensor } from './tensor';
 
-export type TAttr = number | string | number[] | Float32Array | TensorProto | { floats: number[] } | { ints: number[] };
+/** Numbers that are whole become INT attributes; wrap a whole-number float as `{ float: 1 }`. */
+export type TAttr = number | string | number[] | Float32Array | TensorProto | { float: number } | { floats: number[] } | { ints: number[] };
 export type TDim = number | string | null;
 
 export function valueInfoProto(name: string, elemType: number, shape: TDim[] | null): ValueInfoProto {
@@ -56,6 +57,7 @@ export function attribute(name: string, value: TAttr): AttributeProto {
   if (typeof value === 'string') return create(AttributeProtoSchema, { name, type: AT.STRING, s: new TextEncoder().encode(value) });
   if (Array.isArray(value)) return create(AttributeProtoSchema, { name, type: AT.INTS, ints: value.map((v) => BigInt(v)) });
   if (value instanceof Float32Array) return create(AttributeProtoSchema, { name, type: AT.FLOATS, floats: [...value] });
+  if ('float' in value) return create(AttributeProtoSchema, { name, type: AT.FLOAT, f: value.float });
   if ('floats' in value) return create(AttributeProtoSchema, { name, type: AT.FLOATS, floats: value.floats });
   if ('ints' in value) return create(AttributeProtoSchema, { name, type: AT.INTS, ints: value.ints.map((v) => BigInt(v)) });
   return create(AttributeProtoSchema, { name, type: AT.TENSOR, t: value });
