@@ -6,15 +6,18 @@
 //   engine's schema describer selects them);
 // - PostgreSQL: scripts run as one simple-protocol query, as the native engine does, instead of
 //   being split on every ";";
+// - SQLite: whole scripts sent through `executeRaw` (the engine does that on the shadow database)
+//   run as scripts;
 // - PostgreSQL shadow databases are created with explicit connection fields and dropped only after
-//   their pool is closed (adapter-pg 7.10.1 gets both wrong).
+//   their pool is closed (adapter-pg 7.10.1 gets both wrong); one is reused, emptied, within a
+//   process; a configured shadow database is emptied before use, as the native engine does.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pgConfig, sqlitePath } from './datasource.mjs';
-import { EngineError, errors, mapPgError } from './errors.mjs';
+import { EngineError, mapPgError } from './errors.mjs';
 import { ensureDir } from './fs-util.mjs';
 
 const require = createRequire(import.meta.url);
@@ -185,6 +188,22 @@ async function runOnce(config, sql) {
   }
 }
 
+/**
+ * Empties a database we made: drops every schema but the system ones (with all they hold), then
+ * makes `public` again, as in a new database.
+ */
+const EMPTY_DATABASE_SQL = `DO $$
+DECLARE s text;
+BEGIN
+  FOR s IN SELECT nspname FROM pg_namespace
+    WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+      AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
+  LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', s);
+  END LOOP;
+  CREATE SCHEMA public;
+END $$`;
+
 /** Quotes a PostgreSQL identifier. */
 export const quoteIdent = (s) => `"${String(s).replace(/"/g, '""')}"`;
 
@@ -210,6 +229,10 @@ export async function pgFactory(ds, tracker) {
   const { PrismaPg } = await import('@prisma/adapter-pg');
   const main = pgConfig(ds.url);
   const Client = patchedClientClass();
+  /** Temporary shadow databases this process made and has not dropped yet. */
+  const madeShadows = new Set();
+  /** One of them, closed and free for the next use. */
+  let spareShadow = null;
 
   /** Opens an adapter (own pool) on the given config, with the shim's fixes applied. */
   async function open(config, schema) {
@@ -250,21 +273,52 @@ export async function pgFactory(ds, tracker) {
         }
         return tracker.add(adapter, 'shadow');
       }
-      const name = `prisma_migrate_shadow_db_${randomUUID()}`;
-      await runOnce(main.config, `CREATE DATABASE ${quoteIdent(name)}`);
+      // A temporary shadow database, made on the main database's server (as the native engine
+      // does). One `migrate dev` asks for a shadow database several times; the first one made is
+      // kept, emptied before each use, and dropped when the engine exits (close()).
+      let name = spareShadow;
+      spareShadow = null;
+      if (!name) {
+        name = `prisma_migrate_shadow_db_${randomUUID()}`;
+        try {
+          await runOnce(main.config, `CREATE DATABASE ${quoteIdent(name)}`);
+        } catch (e) {
+          throw new EngineError(
+            'P3014',
+            `Prisma Migrate could not create the shadow database. Please make sure the database user has permission to create databases, or set SHADOW_DATABASE_URL to an existing database it may empty. Read more about the shadow database at https://pris.ly/d/migrate-shadow\n\nOriginal error: ${e?.message ?? e}`,
+          );
+        }
+        madeShadows.add(name);
+      }
       let adapter;
       try {
         adapter = await open({ ...main.config, database: name }, main.schema);
+        await adapter.executeScript(EMPTY_DATABASE_SQL);
       } catch (e) {
+        await adapter?.dispose().catch(() => {});
         await dropPgDatabase(main.config, name).catch(() => {});
+        madeShadows.delete(name);
         throw e;
       }
       const closePool = adapter.dispose.bind(adapter);
+      const kept = name;
       adapter.dispose = async () => {
         await closePool();
-        await dropPgDatabase(main.config, name);
+        if (spareShadow === null) spareShadow = kept;
+        else {
+          await dropPgDatabase(main.config, kept);
+          madeShadows.delete(kept);
+        }
       };
       return tracker.add(adapter, 'shadow');
+    },
+    /** Drops the temporary shadow databases still there. */
+    async close() {
+      spareShadow = null;
+      for (const name of [...madeShadows]) {
+        await dropPgDatabase(main.config, name);
+        madeShadows.delete(name);
+      }
     },
   };
 }
@@ -286,4 +340,3 @@ export async function createFactory(ds, tracker) {
   throw new EngineError(null, `Unsupported provider ${ds.provider}`);
 }
 
-export { errors };

@@ -26,7 +26,7 @@ async function pgQuery(config, sql) {
   }
 }
 
-/** A config for the server's maintenance database, to create or drop `config.database`. */
+/** Runs SQL on the server's maintenance database (postgres, else template1), e.g. CREATE DATABASE. */
 async function pgAdminQuery(config, sql) {
   let lastError;
   for (const database of ['postgres', 'template1']) {

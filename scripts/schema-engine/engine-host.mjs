@@ -1,9 +1,13 @@
 // One Wasm schema engine with its driver adapter, and the JSON-RPC methods of the native
 // schema engine implemented on top of it, with the differences from the native engine fixed:
-// - a missing `_prisma_migrations` table (fresh database) is not an error where the native
-//   engine treats it as "no migration applied yet" (P1014 from the Wasm engine);
+// - a missing `_prisma_migrations` table (fresh database) means "no migration applied yet", as
+//   with the native engine, not error P1014;
+// - `migrate dev` on a database with unapplied migrations: the engine's cache of the migration
+//   history's schema is filled through the adapter's shadow database (see withShadowSchemaCached);
 // - `reset` on SQLite empties the database file, as the native engine does (the Wasm engine
 //   only deletes rows);
+// - `diff` prints its output through the CLI, as the native engine does;
+// - adapter errors that reach the engine as "External error id#N" get their message back;
 // - methods the Wasm engine lacks (createDatabase, getDatabaseVersion) are done here.
 
 import fs from 'node:fs';
@@ -63,10 +67,21 @@ function migrationsTableDdl(provider, schema) {
 )`;
 }
 
-function dropMigrationsTableSql(provider, schema) {
-  const table =
-    provider === 'postgres' && schema ? `${quoteIdent(schema)}.${quoteIdent(MIGRATIONS_TABLE)}` : quoteIdent(MIGRATIONS_TABLE);
-  return `DROP TABLE IF EXISTS ${table}`;
+function migrationsTableName(provider, schema) {
+  return provider === 'postgres' && schema ? `${quoteIdent(schema)}.${quoteIdent(MIGRATIONS_TABLE)}` : quoteIdent(MIGRATIONS_TABLE);
+}
+
+/** The error the native engine gives when migration_lock.toml names another provider. */
+function checkLockfile(migrationsList, provider) {
+  const content = migrationsList?.lockfile?.content;
+  const locked = typeof content === 'string' ? /^\s*provider\s*=\s*"([^"]*)"/m.exec(content)?.[1] : undefined;
+  const current = provider === 'postgres' ? 'postgresql' : provider;
+  if (locked && locked !== current && !(locked === 'postgres' && current === 'postgresql')) {
+    throw new EngineError(
+      'P3019',
+      `The datasource provider \`${current}\` specified in your schema does not match the one specified in the migration_lock.toml, \`${locked}\`. Please remove your current migration directory and start a new migration history with prisma migrate dev. Read more: https://pris.ly/d/migrate-provider-switch`,
+    );
+  }
 }
 
 const needsShadowFromFactory = (e) => /shadow DB must be provided through an external factory/i.test(String(e?.message ?? ''));
@@ -86,6 +101,31 @@ export class EngineHost {
     this.print = null;
     this.factory = null;
     this.engine = null;
+    /** Where the adapter binder keeps JS errors that reach the engine as "External error id#N". */
+    this.errorRegistries = [];
+  }
+
+  /**
+   * The Wasm engine reports a JavaScript error thrown in the adapter as "External error id#N";
+   * the error itself stays in the binder's registry. Brings its message (and Prisma error code,
+   * if it has one) back into the error the CLI shows.
+   */
+  explain(err) {
+    const match = /External error id#(\d+)/.exec(String(err?.message ?? ''));
+    if (!match) return err;
+    for (const registry of this.errorRegistries) {
+      const record = registry.consumeError(Number(match[1]));
+      if (!record) continue;
+      const original = /** @type {any} */ (record.error);
+      const text = String(original?.message ?? original);
+      const explained = new EngineError(
+        typeof original?.code === 'string' && /^P\d{4}$/.test(original.code) ? original.code : (err.code ?? null),
+        String(err.message).replace(match[0], text),
+        original?.meta ?? err.meta,
+      );
+      return explained;
+    }
+    return err;
   }
 
   async getFactory() {
@@ -96,11 +136,9 @@ export class EngineHost {
   async getEngine() {
     if (!this.engine) {
       const factory = await this.getFactory();
-      this.engine = await createEngine({
-        datamodels: this.datamodels,
-        adapterFactory: bindMigrationAwareSqlAdapterFactory(/** @type {any} */ (factory)),
-        onLog: this.onLog,
-      });
+      const bound = bindMigrationAwareSqlAdapterFactory(/** @type {any} */ (factory));
+      this.errorRegistries.push(bound.errorRegistry);
+      this.engine = await createEngine({ datamodels: this.datamodels, adapterFactory: bound, onLog: this.onLog });
     }
     return this.engine;
   }
@@ -121,6 +159,7 @@ export class EngineHost {
 
   async shutdown() {
     await this.recycle();
+    await this.factory?.close?.();
   }
 
   /** Runs SQL on the engine's own connection to the main database (or a fresh one if it has none). */
@@ -136,10 +175,41 @@ export class EngineHost {
     }
   }
 
+  /** Runs a query on the engine's own connection to the main database; returns the rows. */
+  async queryOnMain(sql) {
+    const query = { sql, args: [], argTypes: [] };
+    const open = this.tracker.main();
+    if (open) return (await open.queryRaw(query)).rows;
+    const adapter = await (await this.getFactory()).connect();
+    try {
+      return (await adapter.queryRaw(query)).rows;
+    } finally {
+      await adapter.dispose();
+    }
+  }
+
+  /**
+   * Drops the migrations table made by withMigrationsTable, unless something wrote to it
+   * meanwhile (a `migrate deploy` that started at the same time keeps its records).
+   */
+  async dropMigrationsTableIfEmpty(schema) {
+    const table = migrationsTableName(this.ds.provider, schema);
+    if (this.ds.provider === 'postgres') {
+      await this.execOnMain(`DO $$ BEGIN
+  IF to_regclass('${table.replace(/'/g, "''")}') IS NOT NULL THEN
+    IF NOT EXISTS (SELECT 1 FROM ${table}) THEN DROP TABLE ${table}; END IF;
+  END IF;
+END $$`);
+      return;
+    }
+    const rows = await this.queryOnMain(`SELECT COUNT(*) FROM ${table}`);
+    if (Number(rows?.[0]?.[0] ?? 0) === 0) await this.execOnMain(`DROP TABLE IF EXISTS ${table}`);
+  }
+
   /**
    * Calls the engine; if it fails because `_prisma_migrations` does not exist yet, creates the
-   * table and calls again. With `keep: false` the table is dropped again afterwards, so that a
-   * read-only command leaves the database as it found it.
+   * table (as the native engine would see it: empty) and calls again. With `keep: false` the table
+   * is dropped again afterwards, so that the database is left as it was found.
    */
   async withMigrationsTable(call, { keep }) {
     try {
@@ -152,8 +222,24 @@ export class EngineHost {
     try {
       return { result: await call(), created: true };
     } finally {
-      if (!keep) await this.execOnMain(dropMigrationsTableSql(this.ds.provider, schema));
+      if (!keep) await this.dropMigrationsTableIfEmpty(schema);
     }
+  }
+
+  /**
+   * diagnoseMigrationHistory on a database without `_prisma_migrations` (what `migrate status`
+   * asks): nothing applied, so every migration in the folder is unapplied. No shadow database
+   * is involved, so the answer needs no engine and writes nothing.
+   */
+  diagnoseWithoutMigrationsTable(params) {
+    checkLockfile(params.migrationsList, this.ds.provider);
+    const names = (params.migrationsList?.migrationDirectories ?? []).map((d) => d.path);
+    return {
+      editedMigrationNames: [],
+      failedMigrationNames: [],
+      hasMigrationsTable: false,
+      history: names.length > 0 ? { diagnostic: 'databaseIsBehind', unappliedMigrationNames: names } : null,
+    };
   }
 
   /**
@@ -191,8 +277,23 @@ export class EngineHost {
     for (const suffix of ['-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
   }
 
-  /** The JSON-RPC methods, by name. */
+  /** The JSON-RPC methods, by name, with adapter errors made readable. */
   methods() {
+    const methods = this.rawMethods();
+    for (const name of Object.keys(methods)) {
+      const call = methods[name];
+      methods[name] = async (p) => {
+        try {
+          return await call(p);
+        } catch (err) {
+          throw this.explain(err);
+        }
+      };
+    }
+    return methods;
+  }
+
+  rawMethods() {
     const e = () => this.getEngine();
     return {
       applyMigrations: async (p) => (await e()).applyMigrations(p),
@@ -207,6 +308,14 @@ export class EngineHost {
       },
       diagnoseMigrationHistory: async (p) => {
         const engine = await e();
+        if (!p?.optInToShadowDatabase) {
+          try {
+            return await engine.diagnoseMigrationHistory(p);
+          } catch (err) {
+            if (!isMissingMigrationsTable(err)) throw err;
+            return this.diagnoseWithoutMigrationsTable(p);
+          }
+        }
         const { result, created } = await this.withMigrationsTable(() => engine.diagnoseMigrationHistory(p), { keep: false });
         return created ? { ...result, hasMigrationsTable: false } : result;
       },

@@ -82,7 +82,9 @@ export function mapPgError(e, cfg) {
   if (code === '3D000') return errors.pgDatabaseMissing(at, cfg.database);
   if (code === '42P04') return errors.pgDatabaseExists(at, cfg.database);
   if (code === '28P01') return errors.authFailed(at, cfg.user);
-  if (code === '28000' || code === '42501') return errors.accessDenied(cfg.user, cfg.database);
+  if (code === '28000' || (code === '42501' && /permission denied for database/i.test(message))) {
+    return errors.accessDenied(cfg.user, cfg.database);
+  }
   if (/SSL|TLS|certificate/i.test(message)) return errors.tls(message);
   return new EngineError(null, message);
 }

@@ -41,9 +41,8 @@ function parseArgs(argv) {
     else if (a.startsWith('--datamodels=')) out.datamodels.push(a.slice('--datamodels='.length));
     else if (a === '--datasource') out.datasource = value();
     else if (a.startsWith('--datasource=')) out.datasource = a.slice('--datasource='.length);
-    else if (a === '--enabled-preview-features' || a === '--extension-types' || a === '--log-queries') {
-      if (a !== '--log-queries') value();
-    } else if (a === 'cli') {
+    else if (a === '--enabled-preview-features' || a === '--extension-types') value(); // not needed by the Wasm engine
+    else if (a === 'cli') {
       out.cli = argv[i + 1];
       if (!out.cli) throw new Error('Missing subcommand after "cli"');
       break;
@@ -67,6 +66,13 @@ async function exit(code) {
     ),
   );
   process.exit(code);
+}
+
+/** Exits 1 with the message as an ERROR log line, which the CLI shows (it skips the first line). */
+function fail(message) {
+  logLine('INFO', { message: 'Starting schema engine (Wasm shim)' }, 'schema_engine');
+  logLine('ERROR', { is_panic: false, message });
+  return exit(1);
 }
 
 async function runCli(subcommand, datasource) {
@@ -141,8 +147,7 @@ async function main() {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`${e.message}\n\n${HELP}\n`);
-    return exit(1);
+    return fail(`${e.message}\n\n${HELP}`);
   }
   if (args.help) {
     process.stdout.write(`${HELP}\n`);
@@ -159,8 +164,7 @@ async function main() {
     try {
       datasource = JSON.parse(args.datasource);
     } catch {
-      process.stderr.write('--datasource must be JSON such as {"url": "file:./dev.db"}\n');
-      return exit(1);
+      return fail('--datasource must be JSON such as {"url": "file:./dev.db"}');
     }
   }
   if (args.cli) return runCli(args.cli, datasource);

@@ -39,6 +39,8 @@ export function serveRpc({ methods: makeMethods, shutdown: closeAll, exit, logEr
   let shuttingDown = null;
   const shutdown = (code) => {
     shuttingDown ??= (async () => {
+      // Closing connections should take milliseconds; never let it keep the process alive.
+      setTimeout(() => process.exit(code), 10_000).unref();
       try {
         await closeAll();
       } catch {

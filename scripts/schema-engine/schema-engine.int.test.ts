@@ -18,6 +18,8 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const prismaCli = path.join(repoRoot, 'node_modules', 'prisma', 'build', 'index.js');
 const adminUrl = process.env.TEST_POSTGRES_URL;
 const PG_SKIP_NOTE = 'skipped: TEST_POSTGRES_URL is not set (an admin postgres:// URL enables these cases)';
+// In CI a missing PostgreSQL is a failure, as in lib/testing: npm test starts one and sets the URL.
+if (!adminUrl && process.env.CI) throw new Error('TEST_POSTGRES_URL is not set: run the suite through npm test, which starts PostgreSQL');
 if (!adminUrl) console.warn(`schema-engine.int.test.ts: PostgreSQL cases ${PG_SKIP_NOTE}`);
 
 const EXPECTED_TABLES = ['_prisma_migrations', 'artifacts', 'jobs', 'login_throttles', 'users', 'worker_heartbeats'];
@@ -154,6 +156,124 @@ afterAll(async () => {
     });
   }
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const engineMain = path.join(repoRoot, 'scripts', 'schema-engine', 'main.mjs');
+
+/** Runs the engine script the way the CLI runs its `cli` subcommands and `--version`. */
+function engineCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(engineMain, args, { cwd: repoRoot, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+    child.stdin?.end();
+  });
+}
+
+/**
+ * Talks JSON-RPC to the engine script as the CLI does: sends the requests one after the other and
+ * collects every line it writes (responses and its own `print` requests, which get answered).
+ */
+async function engineRpc(args: string[], requests: Array<{ method: string; params: unknown }>): Promise<any[]> {
+  const { spawn } = await import('node:child_process');
+  const readline = await import('node:readline');
+  const child = spawn(engineMain, args, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'ignore'] });
+  const lines = readline.createInterface({ input: child.stdout });
+  const seen: any[] = [];
+  let waiting: ((msg: any) => void) | null = null;
+  lines.on('line', (line) => {
+    const msg = JSON.parse(line);
+    seen.push(msg);
+    if (msg.method === 'print') child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: {} })}\n`);
+    else waiting?.(msg);
+  });
+  let id = 0;
+  for (const req of requests) {
+    const answered = new Promise((resolve) => (waiting = resolve));
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: ++id, ...req })}\n`);
+    await answered;
+  }
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.stdin.end();
+  await exited;
+  return seen;
+}
+
+const NO_FILTER = { externalTables: [], externalEnums: [] };
+
+function migrationsList(folder: 'sqlite' | 'postgresql') {
+  const baseDir = path.join(repoRoot, 'prisma', folder, 'migrations');
+  const dirs = fs
+    .readdirSync(baseDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  return {
+    baseDir,
+    lockfile: { path: 'migration_lock.toml', content: fs.readFileSync(path.join(baseDir, 'migration_lock.toml'), 'utf8') },
+    shadowDbInitScript: '',
+    migrationDirectories: dirs.map((name) => ({
+      path: name,
+      migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: fs.readFileSync(path.join(baseDir, name, 'migration.sql'), 'utf8') } },
+    })),
+  };
+}
+
+describe.concurrent('the engine script speaks the native engine protocol', () => {
+  it('--version names the engine commit', async () => {
+    const run = await engineCli(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^schema-engine-cli [0-9a-f]{40}\n$/);
+  });
+
+  it('cli can-connect-to-database: a missing SQLite file is P1003, in the log format the CLI parses', async () => {
+    const file = path.join(tmp, 'missing', 'nothing.db');
+    const run = await engineCli(['--datasource', JSON.stringify({ url: `file:${file}` }), 'cli', 'can-connect-to-database']);
+    expect(run.code).toBe(1);
+    // The CLI skips the first stderr line and JSON-parses each of the others.
+    const [, ...rest] = run.stderr.trimEnd().split('\n');
+    const logs = rest.map((l) => JSON.parse(l));
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        target: 'schema_engine::logger',
+        fields: expect.objectContaining({ error_code: 'P1003', message: expect.stringContaining('nothing.db') }),
+      }),
+    );
+  });
+
+  it('JSON-RPC: diagnosing a fresh SQLite database reports unapplied migrations and leaves it untouched; diff prints through the CLI', async () => {
+    const file = path.join(tmp, 'rpc.db');
+    new Database(file).close();
+    const schemaDir = path.join(repoRoot, 'prisma', 'sqlite');
+    const files = ['schema.prisma', 'models.prisma'].map((f) => path.join(schemaDir, f));
+    const args = [...files.flatMap((f) => ['--datamodels', f]), '--datasource', JSON.stringify({ url: `file:${file}` })];
+    const list = migrationsList('sqlite');
+    const seen = await engineRpc(args, [
+      { method: 'diagnoseMigrationHistory', params: { migrationsList: list, optInToShadowDatabase: false, filters: NO_FILTER } },
+      {
+        method: 'diff',
+        params: {
+          from: { tag: 'empty' },
+          to: { tag: 'schemaDatamodel', files: files.map((f) => ({ path: f, content: fs.readFileSync(f, 'utf8') })) },
+          script: true,
+          exitCode: null,
+          filters: NO_FILTER,
+        },
+      },
+    ]);
+    const [diagnose, print, diff] = seen;
+    expect(diagnose).toMatchObject({
+      id: 1,
+      result: {
+        hasMigrationsTable: false,
+        history: { diagnostic: 'databaseIsBehind', unappliedMigrationNames: list.migrationDirectories.map((d) => d.path) },
+      },
+    });
+    expect(sqliteTables(file)).toEqual([]);
+    expect(print).toMatchObject({ method: 'print', params: { content: expect.stringContaining('CREATE TABLE "users"') } });
+    expect(diff).toMatchObject({ id: 2, result: { exitCode: 0 } });
+  });
 });
 
 describe.concurrent('Prisma CLI with the offline schema engine (scripts/schema-engine)', () => {
