@@ -107,6 +107,8 @@ function discoverByScopes(graph: GraphProto, params: Map<string, number>, weight
     }
   }
   for (const name of weightNames) {
+    // maps folded in by reconstruction sit between blocks, not in one
+    if (name.includes('.reconstruct.')) continue;
     let scope = parseScope(name);
     if (!scope) {
       const uses = consumers.get(name) ?? [];

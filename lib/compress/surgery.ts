@@ -105,15 +105,28 @@ function residualSource(prod: Map<string, NodeProto>, output: string, inputs: Se
   return found.size === 1 ? [...found][0] : null;
 }
 
-function bypassBlock(graph: GraphProto, nodes: Set<string>, label: string): string[] {
+/**
+ * What a block hands on and where it came from: each tensor produced inside the node set and
+ * used outside it (or a graph output), paired with the block input it is a residual update of.
+ * Removing the block rewires each `output` to its `input`; reconstruction maps one onto the other.
+ */
+export function residualPairs(graph: GraphProto, nodes: Set<string>, label: string): { output: string; input: string }[] {
   const { inputs, outputs } = boundary(graph, nodes);
   const prod = producers(graph);
+  return [...outputs].map((output) => {
+    const input = residualSource(prod, output, inputs);
+    if (!input) throw new SurgeryError(`cannot remove ${label}: its output ${output} is not a residual update of one of its inputs`);
+    return { output, input };
+  });
+}
+
+function bypassBlock(graph: GraphProto, nodes: Set<string>, label: string): string[] {
+  // the pairs are found before any rewiring: a residual chain lies inside the block, which
+  // replaceUses leaves alone, so later pairs do not depend on earlier rewiring
   const done: string[] = [];
-  for (const o of outputs) {
-    const source = residualSource(prod, o, inputs);
-    if (!source) throw new SurgeryError(`cannot remove ${label}: its output ${o} is not a residual update of one of its inputs`);
-    replaceUses(graph, o, source, nodes);
-    done.push(`${label}: ${o} ← ${source}`);
+  for (const { output, input } of residualPairs(graph, nodes, label)) {
+    replaceUses(graph, output, input, nodes);
+    done.push(`${label}: ${output} ← ${input}`);
   }
   return done;
 }
