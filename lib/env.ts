@@ -58,6 +58,18 @@ export const ZEnvSchema = z
     LOGIN_LOCK_SECONDS: int(1, 86_400, 30),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional().default('info'),
     SECURE_COOKIES: bool(false),
+    /**
+     * onnxruntime execution providers to try, in order; the first that loads is used and recorded.
+     * cuda needs the CUDA build of onnxruntime-node (see README); webgpu needs a Vulkan loader.
+     */
+    ORT_PROVIDERS: z
+      .string()
+      .optional()
+      .default('cuda,cpu')
+      .transform((v) => v.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.enum(['cuda', 'webgpu', 'cpu'], { error: 'must list providers from cuda, webgpu, cpu (comma-separated)' })).min(1)),
+    /** Threads onnxruntime uses inside one operator (0: its default, one per core). */
+    ORT_THREADS: int(0, 256, 0),
     /** Registers the queue's own test job types; for the test suite only. */
     ARENA_TEST_JOBS: bool(false),
   })
