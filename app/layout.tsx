@@ -23,7 +23,8 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               Prune<span className="text-brand-600">Arena</span>
             </Link>
             <Link href="/leaderboard" className="text-sm text-slate-600 hover:text-slate-900">Leaderboard</Link>
-            <Link href="/research/jobs" className="text-sm text-slate-600 hover:text-slate-900">Research</Link>
+            <Link href="/research/models" className="text-sm text-slate-600 hover:text-slate-900">Models</Link>
+            <Link href="/research/jobs" className="text-sm text-slate-600 hover:text-slate-900">Jobs</Link>
             {user?.role === 'admin' && (
               <Link href="/research/admin/users" className="text-sm text-slate-600 hover:text-slate-900">Users</Link>
             )}

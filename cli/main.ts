@@ -3,13 +3,15 @@ import { env, EnvError } from '../lib/env';
 import { helpText, parseCommandArgs, type TCommand, UsageError } from './framework';
 import { jobsCancel, jobsEnqueue, jobsList, jobsRetry } from './commands/jobs';
 import { fixture, inspect } from './commands/onnx';
+import { compress } from './commands/compress';
+import { modelsAcceptStudent, modelsAdd, modelsList } from './commands/models';
 import { plan } from './commands/plan';
 import { sensitivity } from './commands/sensitivity';
 import { migrate, worker } from './commands/system';
 import { userCreate, userList } from './commands/user';
 
 /** Every verb of `arena`; later features add theirs here. */
-const COMMANDS: TCommand[] = [userCreate, userList, migrate, worker, jobsList, jobsEnqueue, jobsCancel, jobsRetry, fixture, inspect, sensitivity, plan];
+const COMMANDS: TCommand[] = [userCreate, userList, migrate, worker, jobsList, jobsEnqueue, jobsCancel, jobsRetry, fixture, inspect, sensitivity, plan, compress, modelsAdd, modelsList, modelsAcceptStudent];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

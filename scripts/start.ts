@@ -13,6 +13,7 @@ import { disconnectDb } from '../lib/db';
 import { env, EnvError, type TEnv } from '../lib/env';
 import { enqueueJob } from '../lib/jobs/service';
 import { migrateDeploy } from '../lib/migrate';
+import { seedFixtureModel } from '../lib/models/seed';
 import { ensureAdminFromEnv } from '../lib/users/service';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -100,6 +101,7 @@ async function main() {
   const admin = await ensureAdminFromEnv();
   // A first look: one finished self-test on the Jobs page shows the worker is alive.
   await enqueueJob('demo.selftest', { steps: 5, stepMs: 200 }, { dedupeKey: 'seed:first-selftest' });
+  if ((await seedFixtureModel()) === 'created') say('Registered the built-in fixture model; its sensitivity is being measured.');
   await disconnectDb();
 
   const childEnv: Record<string, string> = {

@@ -1,11 +1,12 @@
 import { env } from '../env';
 import { AppError } from '../errors';
+import { compressJob, sensitivityJob } from './definitions/compress';
 import { demoSelftest } from './definitions/demo-selftest';
 import { testAppend, testFail, testNoop } from './definitions/test-jobs';
 import type { JobDefinition } from './types';
 
 /** Every job type the platform knows. Later features add their definitions here. */
-const DEFINITIONS: JobDefinition<any>[] = [demoSelftest];
+const DEFINITIONS: JobDefinition<any>[] = [demoSelftest, compressJob, sensitivityJob];
 
 const TEST_DEFINITIONS: JobDefinition<any>[] = [testAppend, testFail, testNoop];
 
