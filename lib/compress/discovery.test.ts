@@ -61,6 +61,23 @@ describe('discoverBlocks', () => {
     expect(d.stacks[1].blocks[0].components.map((c) => c.name)).toEqual(['proj_mlp', 'proj_out']);
   });
 
+  it('attributes opaque weight names (onnx::MatMul_N, as torch.onnx writes them) by the scope of the node using them', () => {
+    const model = denoiser();
+    const graph = model.graph!;
+    const rename = new Map<string, string>();
+    graph.initializer.forEach((t, i) => {
+      if (!t.name.endsWith('.weight')) return;
+      rename.set(t.name, `onnx::MatMul_${1000 + i}`);
+      t.name = `onnx::MatMul_${1000 + i}`;
+    });
+    for (const n of graph.node) n.input = n.input.map((x) => rename.get(x) ?? x);
+    const d = discoverBlocks(model);
+    expect(d.method).toBe('scopes');
+    const reference = discoverBlocks(denoiser());
+    expect(d.stacks[0].blocks.map((b) => b.params)).toEqual(reference.stacks[0].blocks.map((b) => b.params));
+    expect(d.stacks[0].blocks[3].components).toEqual(reference.stacks[0].blocks[3].components.map((c) => ({ ...c, weights: c.weights.map((w) => rename.get(w) ?? w) })));
+  });
+
   it('falls back to structure when names carry no scopes', () => {
     const model = denoiser();
     const graph = model.graph!;
