@@ -4,6 +4,7 @@ import { helpText, parseCommandArgs, type TCommand, UsageError } from './framewo
 import { jobsCancel, jobsEnqueue, jobsList, jobsRetry } from './commands/jobs';
 import { fixture, inspect } from './commands/onnx';
 import { compress } from './commands/compress';
+import { generate } from './commands/generate';
 import { modelsAcceptStudent, modelsAdd, modelsList } from './commands/models';
 import { plan } from './commands/plan';
 import { sensitivity } from './commands/sensitivity';
@@ -11,7 +12,7 @@ import { migrate, worker } from './commands/system';
 import { userCreate, userList } from './commands/user';
 
 /** Every verb of `arena`; later features add theirs here. */
-const COMMANDS: TCommand[] = [userCreate, userList, migrate, worker, jobsList, jobsEnqueue, jobsCancel, jobsRetry, fixture, inspect, sensitivity, plan, compress, modelsAdd, modelsList, modelsAcceptStudent];
+const COMMANDS: TCommand[] = [userCreate, userList, migrate, worker, jobsList, jobsEnqueue, jobsCancel, jobsRetry, fixture, inspect, sensitivity, plan, compress, modelsAdd, modelsList, modelsAcceptStudent, generate];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { env } from '../env';
 import { log } from '../log';
@@ -21,9 +24,16 @@ export async function openSession(
   const threads = opts.threads ?? e.ORT_THREADS;
   const failures: string[] = [];
   for (const provider of providers) {
+    const missing = missingProviderLibrary(provider);
+    if (missing) {
+      failures.push(`${provider}: ${missing}`);
+      continue;
+    }
     try {
       const options: ort.InferenceSession.SessionOptions = {
         executionProviders: [provider],
+        // a missing GPU provider is expected here and handled: keep onnxruntime's own error log quiet
+        ...(provider === 'cpu' ? {} : { logSeverityLevel: 4 as const }),
         ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
       };
       const session = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
@@ -37,6 +47,21 @@ export async function openSession(
     }
   }
   throw new Error(`no execution provider could open the model (${failures.join('; ')})`);
+}
+
+/**
+ * The CUDA provider is a separate library that onnxruntime-node's install script downloads (not
+ * here, see README); without it, trying CUDA only makes onnxruntime log a loud error.
+ */
+function missingProviderLibrary(provider: TProvider): string | null {
+  if (provider !== 'cuda') return null;
+  try {
+    const root = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const lib = path.join(root, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
+    return fs.existsSync(lib) ? null : 'the CUDA build of onnxruntime-node is not installed (see README)';
+  } catch {
+    return null;
+  }
 }
 
 function isProviderUnavailable(message: string): boolean {
