@@ -2,11 +2,12 @@ import { env } from '../env';
 import { AppError } from '../errors';
 import { compressJob, sensitivityJob } from './definitions/compress';
 import { demoSelftest } from './definitions/demo-selftest';
+import { generateJob } from './definitions/generate';
 import { testAppend, testFail, testNoop } from './definitions/test-jobs';
 import type { JobDefinition } from './types';
 
 /** Every job type the platform knows. Later features add their definitions here. */
-const DEFINITIONS: JobDefinition<any>[] = [demoSelftest, compressJob, sensitivityJob];
+const DEFINITIONS: JobDefinition<any>[] = [demoSelftest, compressJob, sensitivityJob, generateJob];
 
 const TEST_DEFINITIONS: JobDefinition<any>[] = [testAppend, testFail, testNoop];
 

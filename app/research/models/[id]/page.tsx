@@ -2,10 +2,13 @@ import path from 'node:path';
 import { notFound } from 'next/navigation';
 import { requireResearcherPage } from '@/lib/auth/session';
 import { readPaperAblation } from '@/lib/compress/sensitivity';
+import { runsForModel } from '@/lib/generation/service';
 import { getModelView, type TVariantView } from '@/lib/models/service';
 import { formatBytes } from '@/lib/onnx/io';
 import { SensitivityHeatmap } from '../../../_components/sensitivity-heatmap';
+import Link from 'next/link';
 import { CompressForm } from './compress-form';
+import { GenerateForm } from './generate-form';
 import { MeasureSensitivityButton } from './measure-button';
 
 export const dynamic = 'force-dynamic';
@@ -30,6 +33,7 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
   const paper = readPaperAblation(path.join(process.cwd(), 'data', 'hierarchicalprune', 'sd35-large-turbo-hpsv2-component-ablation.json'));
   const blocks = original.structure?.stacks.flatMap((s) => s.blocks.map((b) => ({ ...b, stack: s.name }))) ?? [];
   const weightsOf = (v: TVariantView) => v.weightBytes;
+  const runs = await runsForModel(model.id);
 
   return (
     <div className="space-y-8">
@@ -90,6 +94,24 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
           variants={model.variants.map((v) => ({ id: v.id, name: v.name, weightBytes: v.weightBytes, denoiserBytes: denoiserBytes(v), blocks: v.structure?.stacks[0]?.blocks.length ?? 0 }))}
           existingNames={model.variants.map((v) => v.name)}
         />
+      </section>
+
+      <section className="space-y-3">
+        <h2 className="text-lg font-semibold">Generate images</h2>
+        <p className="text-sm text-slate-600">Every variant gets the same initial noise for the same prompt and seed, so their images pair up for scoring and studies.</p>
+        <GenerateForm modelId={model.id} variants={model.variants.map((v) => ({ id: v.id, name: v.name }))} />
+        {runs.length > 0 && (
+          <ul className="space-y-1 text-sm" aria-label="Generation runs">
+            {runs.map((r) => (
+              <li key={r.id}>
+                <Link className="text-brand-700 hover:underline" href={`/research/runs/${r.id}`}>
+                  {r.variant}: {r.promptSet} prompts, {r.images} of {r.expected} images
+                </Link>
+                <span className="text-slate-500"> · {new Date(r.createdAt).toLocaleString()}</span>
+              </li>
+            ))}
+          </ul>
+        )}
       </section>
 
       <section className="space-y-4">

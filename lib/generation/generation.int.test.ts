@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactStore } from '../artifacts/store';
+import { db } from '../db';
+import { writeFixtureBundle } from '../fixtures/bundle';
+import { TextToImagePipeline } from '../inference/pipeline';
+import { generateJob } from '../jobs/definitions/generate';
+import { enqueueJob, getJobView } from '../jobs/service';
+import { Worker } from '../jobs/worker';
+import { registerModel } from '../models/service';
+import { createTestDatabase, testProviders, type TTestDatabase } from '../testing/databases';
+import { waitFor } from '../testing/wait';
+import { getRunView, startRun } from './service';
+
+const worker = () =>
+  new Worker({ definitions: [generateJob], concurrency: 1, pollMs: 50, leaseSeconds: 60, heartbeatSeconds: 5, backoffBaseSeconds: 0, backoffMaxSeconds: 0, shutdownGraceSeconds: 0 });
+
+async function drain(jobId: string) {
+  const w = worker();
+  void w.start();
+  const done = await waitFor(
+    async () => {
+      const v = await getJobView(jobId);
+      return ['succeeded', 'failed'].includes(v.status) ? v : null;
+    },
+    { timeoutMs: 60_000 },
+  );
+  await w.stop();
+  return done;
+}
+
+describe.each(testProviders())('generation runs on %s', (provider) => {
+  let database: TTestDatabase;
+  let modelId: string;
+  let variantId: string;
+  beforeAll(async () => {
+    database = await createTestDatabase(provider);
+    const m = await registerModel({ dir: writeFixtureBundle(path.join(database.dataDir, 'incoming', 'm'), { blocks: 2, seed: 5 }).dir, name: 'gen-fixture' });
+    modelId = m.id;
+    variantId = m.variants[0].id;
+  });
+  afterAll(async () => {
+    await TextToImagePipeline.releaseAll();
+    await database?.drop();
+  });
+
+  it('fills a run through the generate job: images stored with provenance, and a restart regenerates only what is missing, identically', async () => {
+    const { runId, job } = await startRun(modelId, { variantId, promptSet: 'custom', customPrompts: 'a red circle\na blue square', imagesPerPrompt: 2, steps: 2, guidance: 2 }, null);
+    expect((await drain(job.id)).status).toBe('succeeded');
+    const run = (await getRunView(runId))!;
+    expect(run.images.map((i) => `${i.promptIndex}/${i.sample}/${i.seed}`)).toEqual(['0/0/0', '0/1/1', '1/0/0', '1/1/1']);
+    const prisma = await db();
+    const rows = await prisma.generatedImage.findMany({ where: { runId }, orderBy: [{ promptIndex: 'asc' }, { sample: 'asc' }] });
+    for (const r of rows) expect(await artifactStore().stat(r.pngSha256)).not.toBeNull();
+    expect(JSON.parse(rows[0].provenance)).toMatchObject({ variant: 'original', prompt: 'a red circle', seed: 0, steps: 2, guidance: 2, provider: 'cpu' });
+    expect((run.summary as { latency: { perImageMedianMs: number } }).latency.perImageMedianMs).toBeGreaterThan(0);
+
+    // lose one image, run the job again: only that one is made, and it is the same image
+    await prisma.generatedImage.delete({ where: { id: rows[3].id } });
+    const again = await enqueueJob('generate', { runId });
+    const done = await drain(again.job.id);
+    expect(done.result).toMatchObject({ generatedThisAttempt: 1 });
+    const restored = await prisma.generatedImage.findUnique({ where: { runId_promptIndex_sample: { runId, promptIndex: 1, sample: 1 } } });
+    expect(restored?.pngSha256).toBe(rows[3].pngSha256);
+  });
+
+  it('refuses runs that cannot work', async () => {
+    await expect(startRun(modelId, { variantId, promptSet: 'custom', customPrompts: '  \n ' }, null)).rejects.toThrow(/at least one prompt/);
+    await expect(startRun('another-model', { variantId }, null)).rejects.toThrow(/does not belong/);
+  });
+});
