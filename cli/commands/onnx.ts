@@ -4,12 +4,14 @@ import { OnnxFormatError } from '../../lib/onnx/errors';
 import { inspectModel } from '../../lib/onnx/inspect';
 import { formatBytes, readModel } from '../../lib/onnx/io';
 import { intFlag, type TCommand, UsageError } from '../framework';
+import { describeScorerFixture, isScorerFixtureKind, writeScorerFixture } from './fixture-kinds';
 
 export const fixture: TCommand = {
   name: 'fixture',
-  summary: 'Write a small text-to-image model (diffusers ONNX layout, SD3-style MMDiT) for tests and demos.',
+  summary: 'Write a small model for tests and demos: a text-to-image model (default), a CLIP-style scorer or an object detector.',
   options: {
     out: { type: 'string', description: 'folder to write (required)', valueName: 'DIR' },
+    kind: { type: 'string', description: 'model (default: diffusers ONNX layout, SD3-style MMDiT), clip or detector', valueName: 'KIND' },
     blocks: { type: 'string', description: `transformer blocks (default ${FIXTURE_DEFAULTS.blocks})`, valueName: 'N' },
     hidden: { type: 'string', description: `hidden size (default ${FIXTURE_DEFAULTS.hidden}; a multiple of the 4 heads)`, valueName: 'D' },
     seed: { type: 'string', description: `weight seed (default ${FIXTURE_DEFAULTS.seed})`, valueName: 'S' },
@@ -21,6 +23,13 @@ export const fixture: TCommand = {
     const blocks = intFlag(values, 'blocks', FIXTURE_DEFAULTS.blocks, 1, 128);
     const hidden = intFlag(values, 'hidden', FIXTURE_DEFAULTS.hidden, 4, 4096);
     const seed = intFlag(values, 'seed', FIXTURE_DEFAULTS.seed, 0, 2 ** 31 - 1);
+    const kind = (values.kind as string | undefined) ?? 'model';
+    if (kind !== 'model') {
+      if (!isScorerFixtureKind(kind)) throw new UsageError(`--kind must be model, clip or detector (got ${JSON.stringify(kind)})`);
+      const info = writeScorerFixture(kind, out, seed);
+      console.log(values.json ? JSON.stringify(info, null, 2) : describeScorerFixture(info));
+      return 0;
+    }
     if (hidden % FIXTURE_DEFAULTS.heads !== 0) throw new UsageError(`--hidden must be a multiple of ${FIXTURE_DEFAULTS.heads} (got ${hidden})`);
     const info = writeFixtureBundle(path.resolve(out), { blocks, hidden, seed });
     if (values.json) console.log(JSON.stringify(info, null, 2));

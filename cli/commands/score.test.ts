@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { canvas, fillRect, writeGenEvalRun } from '../../lib/scoring/geneval-fixtures';
+import type { TGenEvalReport } from '../../lib/scoring/geneval';
+import { parseCommandArgs, UsageError } from '../framework';
+import { scoreGeneval } from './score';
+
+let dir: string;
+let out: string[];
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arena-score-'));
+  out = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `arena score geneval ARGS` the way cli/main.ts does, minus the process around it. */
+async function arenaScore(...argv: string[]): Promise<number> {
+  return scoreGeneval.run(parseCommandArgs(scoreGeneval, argv) as never);
+}
+
+/** Two prompts from two tasks: a bench found in 1 of 2 images, two clocks counted right in 2 of 2. */
+async function run(): Promise<string> {
+  const clocks = canvas(32, 32);
+  fillRect(clocks, [0, 0, 8, 8], [255, 255, 255]);
+  return writeGenEvalRun(path.join(dir, 'images'), [
+    { metadata: { tag: 'single_object', include: [{ class: 'bench', count: 1 }], prompt: 'a photo of a bench' }, images: [{ detections: [{ class: 'bench', score: 0.8, box: [0, 0, 8, 8] }] }, { detections: [] }] },
+    {
+      metadata: { tag: 'counting', include: [{ class: 'clock', count: 2 }], exclude: [{ class: 'clock', count: 3 }], prompt: 'a photo of two clocks' },
+      images: [0, 1].map(() => ({ image: clocks, detections: [{ class: 'clock', score: 0.95, box: [0, 0, 8, 8] as [number, number, number, number] }, { class: 'clock', score: 0.92, box: [20, 20, 30, 30] as [number, number, number, number] }] })),
+    },
+  ]);
+}
+
+describe('arena score geneval', () => {
+  it('prints the full report as JSON', async () => {
+    const file = await run();
+    expect(await arenaScore(path.join(dir, 'images'), '--detections', file, '--bootstrap', '200', '--seed', '3', '--json')).toBe(0);
+    const r = JSON.parse(out.join('\n')) as TGenEvalReport;
+    expect(r.tasks.map((t) => [t.tag, t.score, t.correctImages, t.images])).toEqual([
+      ['single_object', 0.5, 1, 2],
+      ['counting', 1, 2, 2],
+    ]);
+    expect(r.overall.score).toBe(0.75);
+    expect(r.bootstrap).toMatchObject({ rounds: 200, seed: 3 });
+    expect(r.images[1].failures[0].message).toBe('expected at least 1 bench, found 0');
+    expect(r.missingTasks).toEqual(['two_object', 'colors', 'position', 'color_attr']);
+  });
+
+  it('prints a table with intervals and counts, and can write the report too', async () => {
+    const file = await run();
+    const report = path.join(dir, 'report.json');
+    expect(await arenaScore(path.join(dir, 'images'), '--detections', file, '--out', report)).toBe(0);
+    const text = out.join('\n');
+    // one prompt per task: resampling prompts cannot move a task's score
+    expect(text).toMatch(/single_object\s+0\.5000\s+\[0\.5000, 0\.5000\]\s+1\/2\s+1/);
+    expect(text).toMatch(/counting\s+1\.0000\s+\[1\.0000, 1\.0000\]\s+2\/2/);
+    expect(text).toMatch(/overall\s+0\.7500 .*INCOMPLETE: missing two_object/);
+    expect(JSON.parse(fs.readFileSync(report, 'utf8')).overall.score).toBe(0.75);
+  });
+
+  it('asks for exactly one source of detections: a file or an ONNX detector', async () => {
+    const err = await arenaScore(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/either --detections FILE .* or --detector DIR/);
+  });
+
+  it('turns a bad detections file or flag into a usage error naming the line', async () => {
+    const file = await run();
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"clock"', '"sofa"'));
+    await expect(arenaScore(path.join(dir, 'images'), '--detections', file)).rejects.toThrow(/detections\.jsonl:3: detections\[0\]: unknown class "sofa"/);
+    await expect(arenaScore(path.join(dir, 'images'), '--detections', file, '--bootstrap', 'many')).rejects.toThrow(/--bootstrap must be a whole number/);
+    expect(out).toEqual([]);
+  });
+});

@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import { AppError } from '../../lib/errors';
+import { loadOnnxDetector, namedDetector } from '../../lib/scoring/onnx-detector';
+import { scoreGenEval, type TGenEvalReport } from '../../lib/scoring/geneval';
+import { intFlag, type TCommand, UsageError } from '../framework';
+
+function table(r: TGenEvalReport): string[] {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '  -   ');
+  const ci = (c: [number, number] | null) => (c ? `[${f(c[0])}, ${f(c[1])}]` : '');
+  const lines = [
+    `GenEval ${r.scorer.version}: ${r.imagesDir} (${r.totals.images} images, ${r.totals.prompts} prompts)`,
+    `  detections: ${r.detections.source === 'file' ? `${r.detections.file} (sha256 ${r.detections.sha256.slice(0, 12)})` : `detector ${r.detections.id}`}`,
+    `  colour classifier: ${r.colourClassifier.id} v${r.colourClassifier.version}: ${r.colourClassifier.title}`,
+    '',
+    `  ${'task'.padEnd(14)} ${'score'.padStart(6)}  ${'95% CI'.padEnd(16)}  ${'correct/images'.padStart(14)}  prompts`,
+  ];
+  for (const t of r.tasks) lines.push(`  ${t.tag.padEnd(14)} ${f(t.score)}  ${ci(t.ci).padEnd(16)}  ${`${t.correctImages}/${t.images}`.padStart(14)}  ${String(t.prompts).padStart(7)}`);
+  lines.push(`  ${'overall'.padEnd(14)} ${f(r.overall.score)}  ${ci(r.overall.ci).padEnd(16)}  (mean of ${r.tasks.length} task scores${r.complete ? '' : '; INCOMPLETE: missing ' + r.missingTasks.join(', ')})`);
+  if (r.bootstrap.rounds) lines.push('', `  intervals: ${r.bootstrap.method}, ${r.bootstrap.rounds} rounds, seed ${r.bootstrap.seed}`);
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  return lines;
+}
+
+export const scoreGeneval: TCommand = {
+  name: 'score geneval',
+  summary: 'Score images in GenEval\'s folder layout with the GenEval protocol (objects, counts, colours, positions), with bootstrap 95% intervals.',
+  args: 'IMAGES_DIR',
+  options: {
+    detections: { type: 'string', description: 'JSONL of per-image detections made elsewhere', valueName: 'FILE' },
+    detector: { type: 'string', description: 'or: an ONNX object detector folder (model.onnx, labels.json, config.json) to run here', valueName: 'DIR' },
+    bootstrap: { type: 'string', description: 'bootstrap rounds for the 95% intervals (default 1000; 0 = none)', valueName: 'N' },
+    seed: { type: 'string', description: 'bootstrap seed (default 0)', valueName: 'S' },
+    out: { type: 'string', description: 'also write the full report (per prompt and per image) as JSON here', valueName: 'FILE' },
+    json: { type: 'boolean', description: 'print the full report as JSON' },
+  },
+  details: [
+    'IMAGES_DIR holds <prompt index>/metadata.jsonl and <prompt index>/samples/<k>.png, as \'arena generate\' writes them.',
+    'Detections file: one line per image,',
+    '  {"image": "00012/samples/0003.png", "width": 1024, "height": 1024,',
+    '   "detections": [{"class": "dog", "score": 0.97, "box": [x1, y1, x2, y2], "mask": {"size": [h, w], "counts": "<COCO RLE>"}}]}',
+    'width, height and mask are optional; give every detection (the scorer applies GenEval\'s thresholds).',
+    'Colours are judged by a pixel fallback (CIELAB rules), not GenEval\'s CLIP classifier: the report says so.',
+  ].join('\n'),
+  async run({ values, positionals }) {
+    if (positionals.length !== 1) throw new UsageError('give exactly one IMAGES_DIR');
+    if (!values.detections === !values.detector) {
+      throw new UsageError('give either --detections FILE (detections made elsewhere, JSONL: see --help) or --detector DIR (an ONNX detector run here)');
+    }
+    const bootstrapRounds = intFlag(values, 'bootstrap', 1000, 0, 100_000);
+    const seed = intFlag(values, 'seed', 0, 0, 2 ** 31 - 1);
+    let report: TGenEvalReport;
+    try {
+      const detector = values.detector ? namedDetector(await loadOnnxDetector(values.detector as string)) : undefined;
+      report = await scoreGenEval(positionals[0], {
+        detector,
+        detectionsFile: values.detections as string | undefined,
+        bootstrapRounds,
+        seed,
+        onProgress: (d, t) => void (!values.json && process.stderr.write(`\r  ${d}/${t} images`)),
+      });
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) throw new UsageError(err.message);
+      throw err;
+    }
+    if (!values.json) process.stderr.write('\n');
+    if (values.out) fs.writeFileSync(values.out as string, JSON.stringify(report, null, 2) + '\n');
+    if (values.json) console.log(JSON.stringify(report, null, 2));
+    else console.log(table(report).join('\n'));
+    return 0;
+  },
+};
