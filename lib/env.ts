@@ -70,6 +70,8 @@ export const ZEnvSchema = z
       .pipe(z.array(z.enum(['cuda', 'webgpu', 'cpu'], { error: 'must list providers from cuda, webgpu, cpu (comma-separated)' })).min(1)),
     /** Threads onnxruntime uses inside one operator (0: its default, one per core). */
     ORT_THREADS: int(0, 256, 0),
+    /** Largest model bundle accepted by upload (archive and unpacked size), in bytes. */
+    UPLOAD_MAX_BYTES: int(1024, Number.MAX_SAFE_INTEGER, 50 * 2 ** 30),
     /** Registers the queue's own test job types; for the test suite only. */
     ARENA_TEST_JOBS: bool(false),
   })

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../lib/errors';
 import { formatBytes } from '../../lib/onnx/io';
-import { acceptDistilledStudent, listModelViews, registerModel } from '../../lib/models/service';
+import { acceptDistilledStudent, listModelViews, registerArchive, registerModel } from '../../lib/models/service';
 import { type TCommand, UsageError } from '../framework';
 
 export const modelsAdd: TCommand = {
   name: 'models add',
-  summary: 'Register a model folder (diffusers ONNX layout) as a new model; it is checked first and stored by content hash.',
+  summary: 'Register a model (a folder in the diffusers ONNX layout, or a .zip/.tar/.tar.gz of one); it is checked first and stored by content hash.',
   args: 'PATH',
   options: {
     name: { type: 'string', description: 'model name (default: the folder name)', valueName: 'NAME' },
@@ -19,7 +19,9 @@ export const modelsAdd: TCommand = {
     if (positionals.length !== 1) throw new UsageError('give exactly one model folder');
     const dir = path.resolve(positionals[0]);
     try {
-      const model = await registerModel({ dir, name: (values.name as string | undefined) ?? path.basename(dir), description: values.description as string | undefined, license: values.license as string | undefined });
+      const fields = { name: (values.name as string | undefined) ?? path.basename(dir).replace(/\.(zip|tar|tar\.gz|tgz)$/, ''), description: values.description as string | undefined, license: values.license as string | undefined };
+      if (!fs.existsSync(dir)) throw new UsageError(`${dir} does not exist`);
+      const model = fs.statSync(dir).isDirectory() ? await registerModel({ dir, ...fields }) : await registerArchive({ file: dir, ...fields });
       if (values.json) console.log(JSON.stringify(model, null, 2));
       else console.log(`Registered "${model.name}" (${(model.variants[0].params / 1e6).toFixed(2)}M parameters, ${formatBytes(model.variants[0].weightBytes)} of weights).`);
       return 0;

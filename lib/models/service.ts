@@ -84,6 +84,29 @@ export async function registerModel(input: { dir: string; name: string; descript
   return (await getModelView(created.id))!;
 }
 
+/**
+ * Registers a model from an archive (.zip, .tar, .tar.gz): unpacked into a temporary folder,
+ * checked, stored; the temporary folder is removed whatever happens, so a bad archive leaves
+ * nothing behind.
+ */
+export async function registerArchive(input: { file: string; name: string; description?: string; license?: string; createdById?: string | null }): Promise<TModelView> {
+  const { ArchiveError, bundleRoot, extractArchive } = await import('./archive');
+  const { env } = await import('../env');
+  const { randomUUID } = await import('node:crypto');
+  const tmp = path.join(env().dataDir, 'tmp', 'unpack', randomUUID());
+  try {
+    try {
+      await extractArchive(input.file, tmp, { maxBytes: env().UPLOAD_MAX_BYTES });
+    } catch (err) {
+      if (err instanceof ArchiveError) throw new AppError('UNPROCESSABLE', `${path.basename(input.file)}: ${err.message}`);
+      throw err;
+    }
+    return await registerModel({ ...input, dir: bundleRoot(tmp) });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 /** Stores a compressed bundle as a new variant of its parent's model (idempotent per job). */
 export async function addCompressedVariant(input: { parentId: string; name: string; dir: string; recipe: unknown; report: unknown; jobId: string }) {
   const parent = await repo.findVariant(input.parentId);

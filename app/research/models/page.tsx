@@ -14,7 +14,7 @@ export default async function ModelsPage() {
       <div>
         <h1 className="text-2xl font-semibold">Models</h1>
         <p className="text-sm text-slate-600">
-          Each model has its original and every variant compressed from it. Add a model folder (diffusers ONNX layout) with <code>npx arena models add PATH</code>.
+          Each model has its original and every variant compressed from it. <a className="text-brand-700 hover:underline" href="/research/models/upload">Upload a model</a>, or add a folder with <code>npx arena models add PATH</code>.
         </p>
       </div>
       {models.length === 0 ? (
