@@ -70,6 +70,14 @@ export const ZEnvSchema = z
       .pipe(z.array(z.enum(['cuda', 'webgpu', 'cpu'], { error: 'must list providers from cuda, webgpu, cpu (comma-separated)' })).min(1)),
     /** Threads onnxruntime uses inside one operator (0: its default, one per core). */
     ORT_THREADS: int(0, 256, 0),
+    /**
+     * Scorers, configured by path (nothing is downloaded): an ONNX object detector folder for
+     * GenEval and a CLIP-style folder (transformers.js layout) for HPS and CLIPScore. Unset: the
+     * built-in random-weight fixtures, whose scores are marked as meaningless.
+     */
+    GENEVAL_DETECTOR_DIR: z.string().min(1).optional(),
+    HPS_SCORER_DIR: z.string().min(1).optional(),
+    CLIP_SCORER_DIR: z.string().min(1).optional(),
     /** Largest model bundle accepted by upload (archive and unpacked size), in bytes. */
     UPLOAD_MAX_BYTES: int(1024, Number.MAX_SAFE_INTEGER, 50 * 2 ** 30),
     /** Registers the queue's own test job types; for the test suite only. */

@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { shippedDataFile } from '../data-files';
 import { Rng } from '../fixtures/random';
 import { loadTokenizer } from '../inference/tokenizer';
 
-const GENEVAL = path.resolve(import.meta.dirname, '..', '..', 'data', 'geneval', 'evaluation_metadata.jsonl');
 
 /** A calibration prompt set: GenEval prompts taken in turn from each of its six tasks. */
 export function calibrationPrompts(count: number): string[] {
   const byTag = new Map<string, string[]>();
-  for (const line of fs.readFileSync(GENEVAL, 'utf8').split('\n')) {
+  for (const line of fs.readFileSync(shippedDataFile('geneval', 'evaluation_metadata.jsonl'), 'utf8').split('\n')) {
     if (!line.trim()) continue;
     const { tag, prompt } = JSON.parse(line) as { tag: string; prompt: string };
     byTag.set(tag, [...(byTag.get(tag) ?? []), prompt]);

@@ -69,3 +69,37 @@ describe.each(testProviders())('generation runs on %s', (provider) => {
     await expect(startRun('another-model', { variantId }, null)).rejects.toThrow(/does not belong/);
   });
 });
+
+describe.each(testProviders())('scoring runs on %s', (provider) => {
+  let database: TTestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(provider);
+  });
+  afterAll(async () => {
+    await TextToImagePipeline.releaseAll();
+    await database?.drop();
+  });
+
+  it('scores a GenEval run with GenEval and HPS through the score job, and the model sees its latest scores', async () => {
+    const { scoreJob } = await import('../jobs/definitions/score');
+    const { latestScoresByVariant, startScoring } = await import('../scores/service');
+    const m = await registerModel({ dir: writeFixtureBundle(path.join(database.dataDir, 'incoming', 'm'), { blocks: 2, seed: 6 }).dir, name: 'scored' });
+    const { runId, job } = await startRun(m.id, { variantId: m.variants[0].id, promptSet: 'geneval', limit: 3, imagesPerPrompt: 2, steps: 2 }, null);
+    const w = new Worker({ definitions: [generateJob, scoreJob], concurrency: 1, pollMs: 50, leaseSeconds: 60, heartbeatSeconds: 5, backoffBaseSeconds: 0, backoffMaxSeconds: 0, shutdownGraceSeconds: 0 });
+    void w.start();
+    const finished = (id: string) => waitFor(async () => { const v = await getJobView(id); return ['succeeded', 'failed'].includes(v.status) ? v : null; }, { timeoutMs: 60_000 });
+    expect((await finished(job.id)).status).toBe('succeeded');
+    const g = await startScoring(runId, 'geneval', null);
+    const h = await startScoring(runId, 'hps', null);
+    const [gd, hd] = [await finished(g.id), await finished(h.id)];
+    await w.stop();
+    expect(gd.status, gd.error ?? '').toBe('succeeded');
+    expect(hd.status, hd.error ?? '').toBe('succeeded');
+    const latest = (await latestScoresByVariant(m.id))[m.variants[0].id];
+    expect(latest.geneval).toMatchObject({ scorer: 'geneval', fixture: true, images: 6 });
+    expect(latest.geneval.score).toBeGreaterThanOrEqual(0);
+    expect(latest.hps).toMatchObject({ scorer: 'hps', version: 'fixture', fixture: true });
+    expect(latest.hps.ciLow).toBeLessThanOrEqual(latest.hps.score);
+    await expect(startScoring('nope', 'hps', null)).rejects.toThrow(/No such generation run/);
+  });
+});

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { shippedDataFile } from '../data-files';
 
 export type TPrompt = { id: string; prompt: string; tag?: string; metadata?: unknown };
 
-const GENEVAL = path.resolve(import.meta.dirname, '..', '..', 'data', 'geneval', 'evaluation_metadata.jsonl');
 
 /**
  * Prompt sets: "geneval" (its 553 prompts with metadata, ids 00000-00552 as GenEval numbers its
@@ -11,7 +10,7 @@ const GENEVAL = path.resolve(import.meta.dirname, '..', '..', 'data', 'geneval',
  * with one prompt a line.
  */
 export function loadPrompts(source: string): TPrompt[] {
-  const file = source === 'geneval' ? GENEVAL : source;
+  const file = source === 'geneval' ? shippedDataFile('geneval', 'evaluation_metadata.jsonl') : source;
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -3,11 +3,12 @@ import { AppError } from '../errors';
 import { compressJob, sensitivityJob } from './definitions/compress';
 import { demoSelftest } from './definitions/demo-selftest';
 import { generateJob } from './definitions/generate';
+import { scoreJob } from './definitions/score';
 import { testAppend, testFail, testNoop } from './definitions/test-jobs';
 import type { JobDefinition } from './types';
 
 /** Every job type the platform knows. Later features add their definitions here. */
-const DEFINITIONS: JobDefinition<any>[] = [demoSelftest, compressJob, sensitivityJob, generateJob];
+const DEFINITIONS: JobDefinition<any>[] = [demoSelftest, compressJob, sensitivityJob, generateJob, scoreJob];
 
 const TEST_DEFINITIONS: JobDefinition<any>[] = [testAppend, testFail, testNoop];
 

@@ -51,6 +51,12 @@ describe.each(testProviders())('models and the compress job on %s', (provider) =
     const bundlesBefore = fs.readdirSync(path.join(database.dataDir, 'bundles')).length;
     await expect(registerModel({ dir: broken, name: 'broken' })).rejects.toThrow(/model_index.json is missing[\s\S]*vae_decoder\/model.onnx: not an ONNX model/);
     expect(fs.readdirSync(path.join(database.dataDir, 'bundles')).length).toBe(bundlesBefore);
+
+    // a denoiser that does not take what the pipeline feeds it
+    const wrongIo = path.join(database.dataDir, 'incoming', 'wrong-io');
+    fs.cpSync(fixture, wrongIo, { recursive: true });
+    fs.copyFileSync(path.join(fixture, 'vae_decoder', 'model.onnx'), path.join(wrongIo, 'transformer', 'model.onnx'));
+    await expect(registerModel({ dir: wrongIo, name: 'wrong-io' })).rejects.toThrow(/transformer\/model.onnx has no input "hidden_states"/);
   });
 
   it('runs a compress job end to end through a worker: a new variant linked to its parent, with recipe and report', async () => {

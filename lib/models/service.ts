@@ -4,6 +4,7 @@ import { componentSizes, sumSizes } from '../compress/bundle-info';
 import { discoverBlocks } from '../compress/discovery';
 import { AppError } from '../errors';
 import { OnnxFormatError } from '../onnx/errors';
+import { inspectModel } from '../onnx/inspect';
 import { readModel } from '../onnx/io';
 import { bundlePath, storeBundle } from './bundle-store';
 import * as repo from './repository';
@@ -45,10 +46,33 @@ export function checkBundle(dir: string): string[] {
     const file = path.join(dir, entry.name, 'model.onnx');
     if (!entry.isDirectory() || !fs.existsSync(file)) continue;
     try {
-      readModel(file, { loadExternalData: false });
+      const info = inspectModel(readModel(file, { loadExternalData: false }));
+      problems.push(...checkInterface(entry.name, info.inputs));
     } catch (err) {
       problems.push(err instanceof OnnxFormatError ? `${entry.name}/model.onnx: ${err.problem}` : `${entry.name}/model.onnx: ${(err as Error).message}`);
     }
+  }
+  return problems;
+}
+
+/** What the pipeline feeds each part (SD3-style bundles): input names and ranks. */
+const EXPECTED_INPUTS: Record<string, { name: string; rank: number }[]> = {
+  transformer: [
+    { name: 'hidden_states', rank: 4 },
+    { name: 'encoder_hidden_states', rank: 3 },
+    { name: 'pooled_projections', rank: 2 },
+    { name: 'timestep', rank: 1 },
+  ],
+  text_encoder: [{ name: 'input_ids', rank: 2 }],
+  vae_decoder: [{ name: 'latent_sample', rank: 4 }],
+};
+
+function checkInterface(component: string, inputs: { name: string; shape: unknown[] | null }[]): string[] {
+  const problems: string[] = [];
+  for (const want of EXPECTED_INPUTS[component] ?? []) {
+    const got = inputs.find((i) => i.name === want.name);
+    if (!got) problems.push(`${component}/model.onnx has no input "${want.name}" (it has ${inputs.map((i) => i.name).join(', ') || 'none'})`);
+    else if (got.shape && got.shape.length !== want.rank) problems.push(`${component}/model.onnx input "${want.name}" has rank ${got.shape.length}, expected ${want.rank}`);
   }
   return problems;
 }

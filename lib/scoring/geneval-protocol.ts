@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import type { TBox } from './types';
+import { shippedDataFile } from '../data-files';
 
 /**
  * GenEval's protocol (Ghosh et al. 2023; djghosh13/geneval, evaluation/evaluate_images.py),
@@ -29,12 +30,11 @@ export const GENEVAL_PROTOCOL = {
 } as const;
 export type TGenEvalProtocol = { threshold: number; countingThreshold: number; maxObjects: number; maxOverlap: number; positionThreshold: number };
 
-const CLASS_FILE = path.resolve(import.meta.dirname, '..', '..', 'data', 'geneval', 'object_names.txt');
 let classNames: ReadonlySet<string> | null = null;
 
 /** GenEval's 80 COCO class names (data/geneval/object_names.txt). */
 export function genEvalClassNames(): ReadonlySet<string> {
-  classNames ??= new Set(fs.readFileSync(CLASS_FILE, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+  classNames ??= new Set(fs.readFileSync(shippedDataFile('geneval', 'object_names.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
   return classNames;
 }
 

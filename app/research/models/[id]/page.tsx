@@ -3,6 +3,7 @@ import { notFound } from 'next/navigation';
 import { requireResearcherPage } from '@/lib/auth/session';
 import { readPaperAblation } from '@/lib/compress/sensitivity';
 import { runsForModel } from '@/lib/generation/service';
+import { latestScoresByVariant, type TScoreSummary } from '@/lib/scores/service';
 import { getModelView, type TVariantView } from '@/lib/models/service';
 import { formatBytes } from '@/lib/onnx/io';
 import { SensitivityHeatmap } from '../../../_components/sensitivity-heatmap';
@@ -34,6 +35,7 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
   const blocks = original.structure?.stacks.flatMap((s) => s.blocks.map((b) => ({ ...b, stack: s.name }))) ?? [];
   const weightsOf = (v: TVariantView) => v.weightBytes;
   const runs = await runsForModel(model.id);
+  const scores = await latestScoresByVariant(model.id);
 
   return (
     <div className="space-y-8">
@@ -60,6 +62,8 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
                 <th className="px-3 py-2 text-right">Footprint</th>
                 <th className="px-3 py-2 text-right">Error vs parent</th>
                 <th className="px-3 py-2 text-right">Step (median)</th>
+                <th className="px-3 py-2 text-right">GenEval</th>
+                <th className="px-3 py-2 text-right">HPS</th>
               </tr>
             </thead>
             <tbody>
@@ -79,6 +83,8 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
                       {r.error ? r.error.relative.toFixed(4) : '—'}
                     </td>
                     <td className="px-3 py-2 text-right">{r.latency ? `${r.latency.before.medianMs.toFixed(1)} → ${r.latency.after.medianMs.toFixed(1)} ms (${r.latency.after.provider})` : '—'}</td>
+                    <ScoreCell s={scores[v.id]?.geneval} digits={3} />
+                    <ScoreCell s={scores[v.id]?.hps} digits={2} />
                   </tr>
                 );
               })}
@@ -145,4 +151,22 @@ function denoiserBytes(v: TVariantView): number {
   if (r?.components?.transformer) return r.components.transformer.after.weightBytes;
   // originals carry no report: the blocks' parameters are float32 in the fixtures and most exports
   return Math.min(v.weightBytes, (v.structure?.totalParams ?? 0) * 4);
+}
+
+/** A score with its interval and count, linking to the run it came from. */
+function ScoreCell({ s, digits }: { s?: TScoreSummary; digits: number }) {
+  if (!s) return <td className="px-3 py-2 text-right text-slate-400">—</td>;
+  return (
+    <td className="px-3 py-2 text-right" data-testid={`score-${s.scorer}`}>
+      <Link href={`/research/runs/${s.runId}`} className="hover:underline" title={`${s.scorer} ${s.version}${s.fixture ? ' (built-in fixture scorer: the number means nothing)' : ''}, ${s.images} images`}>
+        {s.score.toFixed(digits)}
+      </Link>
+      {s.ciLow !== null && s.ciHigh !== null && (
+        <div className="text-xs text-slate-500">
+          [{s.ciLow.toFixed(digits)}, {s.ciHigh.toFixed(digits)}] n={s.images}
+          {s.fixture ? ' fixture' : ''}
+        </div>
+      )}
+    </td>
+  );
 }

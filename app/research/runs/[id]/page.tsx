@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { requireResearcherPage } from '@/lib/auth/session';
 import { getRunView } from '@/lib/generation/service';
+import { ScoreButtons } from './score-buttons';
 
 export const dynamic = 'force-dynamic';
 
@@ -28,6 +29,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           {summary.latency ? ` · ${summary.latency.perImageMedianMs.toFixed(0)} ms per image (p90 ${summary.latency.perImageP90Ms.toFixed(0)}), ${summary.latency.perStepMedianMs.toFixed(1)} ms per step on ${summary.provider}` : ''}
         </p>
       </header>
+      {run.images.length > 0 && <ScoreButtons runId={run.id} scorers={run.promptSet === 'geneval' ? ['geneval', 'hps', 'clipscore'] : ['hps', 'clipscore']} />}
       {run.images.length === 0 ? (
         <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-slate-600">No images yet: the job is queued or running (see Jobs).</p>
       ) : (

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { artifactStore } from '../artifacts/store';
+import { db } from '../db';
+import { env } from '../env';
+import { AppError } from '../errors';
+import { enqueueJob } from '../jobs/service';
+
+export const SCORERS = ['geneval', 'hps', 'clipscore'] as const;
+export type TScorerId = (typeof SCORERS)[number];
+
+/** Where a scorer's model lives: configured by path, or the built-in fixture made on first use. */
+export async function scorerDir(scorer: TScorerId): Promise<{ dir: string; fixture: boolean }> {
+  const e = env();
+  const configured = scorer === 'geneval' ? e.GENEVAL_DETECTOR_DIR : scorer === 'hps' ? e.HPS_SCORER_DIR : e.CLIP_SCORER_DIR;
+  if (configured) return { dir: configured, fixture: false };
+  const kind = scorer === 'geneval' ? 'detector' : 'clip';
+  const dir = path.join(e.dataDir, 'scorers', `fixture-${kind}`);
+  if (!fs.existsSync(path.join(dir, kind === 'clip' ? 'config.json' : 'labels.json'))) {
+    const { writeScorerFixture } = await import('../../cli/commands/fixture-kinds');
+    writeScorerFixture(kind, dir, 0);
+  }
+  return { dir, fixture: true };
+}
+
+/** Writes a run's images as GenEval's folder layout (metadata.jsonl + samples/NNNN.png per prompt). */
+export async function materialiseRun(runId: string, dir: string): Promise<{ prompts: number; images: number; geneval: boolean }> {
+  const prisma = await db();
+  const run = await prisma.generationRun.findUnique({ where: { id: runId }, include: { images: true } });
+  if (!run) throw new AppError('NOT_FOUND', 'No such generation run.');
+  const prompts = JSON.parse(run.prompts) as { prompt: string; metadata?: { include?: unknown } }[];
+  const store = artifactStore();
+  for (const [i, p] of prompts.entries()) {
+    const folder = path.join(dir, String(i).padStart(5, '0'));
+    fs.mkdirSync(path.join(folder, 'samples'), { recursive: true });
+    fs.writeFileSync(path.join(folder, 'metadata.jsonl'), JSON.stringify(p.metadata ?? { prompt: p.prompt }) + '\n');
+  }
+  for (const img of run.images) {
+    const to = path.join(dir, String(img.promptIndex).padStart(5, '0'), 'samples', `${String(img.sample).padStart(4, '0')}.png`);
+    fs.writeFileSync(to, await store.read(img.pngSha256));
+  }
+  return { prompts: prompts.length, images: run.images.length, geneval: prompts.every((p) => Array.isArray(p.metadata?.include)) };
+}
+
+export async function startScoring(runId: string, scorer: TScorerId, userId: string | null) {
+  const prisma = await db();
+  const run = await prisma.generationRun.findUnique({ where: { id: runId }, include: { _count: { select: { images: true } } } });
+  if (!run) throw new AppError('NOT_FOUND', 'No such generation run.');
+  if (run._count.images === 0) throw new AppError('CONFLICT', 'This run has no images yet: score it once they are generated.');
+  if (scorer === 'geneval' && run.promptSet !== 'geneval') throw new AppError('BAD_REQUEST', 'GenEval scores GenEval prompts only (it needs their metadata); this run used other prompts.');
+  const { job } = await enqueueJob('score', { runId, scorer }, { createdById: userId });
+  return job;
+}
+
+export async function saveScore(data: { runId: string; scorer: TScorerId; version: string; fixture: boolean; score: number; ciLow: number | null; ciHigh: number | null; report: unknown; jobId: string }) {
+  const prisma = await db();
+  const existing = await prisma.scoreResult.findUnique({ where: { jobId: data.jobId } });
+  if (existing) return existing;
+  return prisma.scoreResult.create({ data: { ...data, report: JSON.stringify(data.report) } });
+}
+
+export type TScoreSummary = { runId: string; scorer: string; version: string; fixture: boolean; score: number; ciLow: number | null; ciHigh: number | null; images: number; createdAt: string };
+
+/** The newest score of each kind for each variant of a model, for the model page and the leaderboard. */
+export async function latestScoresByVariant(modelId: string): Promise<Record<string, Record<string, TScoreSummary>>> {
+  const prisma = await db();
+  const rows = await prisma.scoreResult.findMany({
+    where: { run: { variant: { modelId } } },
+    orderBy: { createdAt: 'desc' },
+    include: { run: { select: { variantId: true, _count: { select: { images: true } } } } },
+  });
+  const out: Record<string, Record<string, TScoreSummary>> = {};
+  for (const r of rows) {
+    const v = (out[r.run.variantId] ??= {});
+    v[r.scorer] ??= { runId: r.runId, scorer: r.scorer, version: r.version, fixture: r.fixture, score: r.score, ciLow: r.ciLow, ciHigh: r.ciHigh, images: r.run._count.images, createdAt: r.createdAt.toISOString() };
+  }
+  return out;
+}
