@@ -1,5 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EnvError, parseEnv } from './env';
+import { EnvError, parseEnv, ZEnvSchema } from './env';
 
 describe('parseEnv', () => {
   it('gives working defaults on an empty environment', () => {
@@ -48,5 +50,14 @@ describe('parseEnv', () => {
 
   it('treats empty strings as unset', () => {
     expect(parseEnv({ PORT: '' }).PORT).toBe(3000);
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every variable the app reads', () => {
+    const example = fs.readFileSync(path.resolve(import.meta.dirname, '..', '.env.example'), 'utf8');
+    const listed = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    const missing = Object.keys(ZEnvSchema.shape).filter((k) => !listed.has(k) && k !== 'NODE_ENV');
+    expect(missing).toEqual([]);
   });
 });
