@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { measureSensitivity } from '../../lib/compress/measure';
+import { measureScoreSensitivity, measureSensitivity } from '../../lib/compress/measure';
 import { readSensitivity } from '../../lib/compress/sensitivity';
 import { intFlag, type TCommand, UsageError } from '../framework';
 
@@ -12,6 +12,8 @@ export const sensitivity: TCommand = {
     level: { type: 'string', description: 'block (default) or component', valueName: 'LEVEL' },
     samples: { type: 'string', description: 'calibration inputs (default 8)', valueName: 'N' },
     seed: { type: 'string', description: 'seed of the calibration latents (default 0)', valueName: 'S' },
+    scorer: { type: 'string', description: 'measure the HPS drop of generated images with this CLIP-style scorer instead of the prediction error (slower: images per part)', valueName: 'DIR' },
+    steps: { type: 'string', description: 'with --scorer: sampling steps per image (default 8)', valueName: 'S' },
     out: { type: 'string', description: 'also write the result as JSON to this file (input for arena plan)', valueName: 'FILE' },
     json: { type: 'boolean', description: 'print JSON' },
   },
@@ -28,12 +30,10 @@ export const sensitivity: TCommand = {
       result = readSensitivity(target).sensitivity;
     } else {
       if (!fs.existsSync(path.join(target, 'transformer', 'model.onnx'))) throw new UsageError(`${target} has no transformer/model.onnx: is it a model folder in the diffusers ONNX layout?`);
-      result = await measureSensitivity(target, {
-        level,
-        count,
-        seed,
-        onProgress: (done, total, label) => !values.json && process.stderr.write(`\r  ${done}/${total} ${label.padEnd(40)}`),
-      });
+      const onProgress = (done: number, total: number, label: string) => void (!values.json && process.stderr.write(`\r  ${done}/${total} ${label.padEnd(40)}`));
+      result = values.scorer
+        ? await measureScoreSensitivity(target, { scorerDir: values.scorer as string, level, prompts: count, seed, steps: intFlag(values, 'steps', 8, 1, 500), onProgress })
+        : await measureSensitivity(target, { level, count, seed, onProgress });
       if (!values.json) process.stderr.write('\n');
     }
     if (values.out) fs.writeFileSync(values.out as string, JSON.stringify(result, null, 2) + '\n');

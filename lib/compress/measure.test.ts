@@ -43,3 +43,21 @@ describe('sensitivity by identity replacement', () => {
     expect(new Set(s.entries.map((e) => e.component))).toEqual(new Set(['norm1', 'norm1_context', 'attn', 'ff', 'ff_context']));
   });
 });
+
+describe('sensitivity by score drop (the paper\'s way)', () => {
+  it('scores generated images with each block removed and reports the drop from the unpruned score', async () => {
+    const { writeClipFixture } = await import('../fixtures/clip');
+    const { measureScoreSensitivity } = await import('./measure');
+    const small = path.join(dir, 'small');
+    writeFixtureBundle(small, { blocks: 2, seed: 4 });
+    const scorer = path.join(dir, 'scorer');
+    writeClipFixture(scorer, { seed: 1 });
+    const s = await measureScoreSensitivity(small, { scorerDir: scorer, prompts: 2, steps: 2 });
+    expect(ZSensitivitySchema.parse(s)).toBeTruthy();
+    expect(s).toMatchObject({ higherIsBetter: true, metric: 'HPS fixture', level: 'block' });
+    expect(s.entries).toHaveLength(2);
+    for (const e of s.entries) expect(e.delta).toBeCloseTo(Math.abs(s.baseline! - e.value), 9);
+    // removing a block changes the images, so the score moves
+    expect(s.entries.some((e) => e.delta > 0)).toBe(true);
+  });
+});

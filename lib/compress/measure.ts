@@ -77,3 +77,74 @@ export async function measureSensitivity(
     entries,
   };
 }
+
+/**
+ * Sensitivity measured the paper's way: with each part removed, generate images for a prompt set
+ * and score them with an HPS-style scorer; the effect is the drop from the unpruned model's score.
+ * Slower than the prediction error (a generation per part), and what the paper's ablation file holds.
+ */
+export async function measureScoreSensitivity(
+  bundleDir: string,
+  opts: { scorerDir: string; level?: 'block' | 'component'; prompts?: number; steps?: number; seed?: number; onProgress?: (done: number, total: number, label: string) => void },
+): Promise<TSensitivity> {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const { writeModel } = await import('../onnx/io');
+  const { generateRun } = await import('../inference/generate-run');
+  const { TextToImagePipeline } = await import('../inference/pipeline');
+  const { scoreHps } = await import('../scoring/hps');
+  const { calibrationPrompts } = await import('./calibration');
+  const level = opts.level ?? 'block';
+  const src = path.resolve(bundleDir);
+  const model = readModel(path.join(src, 'transformer', 'model.onnx')).proto;
+  const discovery = discoverBlocks(model);
+  if (discovery.stacks.length === 0) throw new Error(`${src}/transformer/model.onnx: no repeated transformer blocks found`);
+  const prompts = calibrationPrompts(opts.prompts ?? 8).map((prompt, i) => ({ id: String(i).padStart(5, '0'), prompt }));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'arena-score-sensitivity-'));
+  let version = '';
+  const scoreOf = async (denoiser: ModelProto | null, label: string): Promise<number> => {
+    // a bundle that shares every part but the denoiser (links, not copies: real models are big)
+    const dir = path.join(work, label.replace(/[^\w.-]/g, '_'));
+    fs.mkdirSync(path.join(dir, 'transformer'), { recursive: true });
+    for (const entry of fs.readdirSync(src)) if (entry !== 'transformer') fs.symlinkSync(path.join(src, entry), path.join(dir, entry));
+    fs.copyFileSync(path.join(src, 'transformer', 'config.json'), path.join(dir, 'transformer', 'config.json'));
+    if (denoiser) writeModel(denoiser, path.join(dir, 'transformer', 'model.onnx'));
+    else fs.symlinkSync(path.join(src, 'transformer', 'model.onnx'), path.join(dir, 'transformer', 'model.onnx'));
+    await generateRun(dir, path.join(dir, 'images'), prompts, { imagesPerPrompt: 1, steps: opts.steps ?? 8, guidance: 3, seed: opts.seed ?? 0 });
+    await TextToImagePipeline.releaseAll();
+    const result = await scoreHps(path.join(dir, 'images'), opts.scorerDir, { bootstrap: 100 });
+    version = result.hpsVersion;
+    fs.rmSync(dir, { recursive: true, force: true });
+    return result.overall.mean;
+  };
+  try {
+    const parts: { removal: TRemoval; params: number; label: string }[] = [];
+    for (const stack of discovery.stacks) {
+      for (const block of stack.blocks) {
+        if (level === 'block') parts.push({ removal: { stack: stack.name, block: block.index }, params: block.params, label: `${stack.name}.${block.index}` });
+        else for (const c of block.components) parts.push({ removal: { stack: stack.name, block: block.index, component: c.name }, params: c.params, label: `${stack.name}.${block.index}.${c.name}` });
+      }
+    }
+    const baseline = await scoreOf(null, 'original');
+    const entries: TSensitivity['entries'] = [];
+    for (const [i, part] of parts.entries()) {
+      const value = await scoreOf(removeParts(model, [part.removal], discovery).model, part.label);
+      entries.push({ stack: part.removal.stack, block: part.removal.block, component: part.removal.component ?? null, value, delta: Math.abs(baseline - value), params: part.params });
+      opts.onProgress?.(i + 1, parts.length, part.label);
+    }
+    return {
+      version: 1,
+      model: path.basename(src),
+      source: `HPS (${version}) of ${prompts.length} calibration prompts x 1 image (${opts.steps ?? 8} steps, seed ${opts.seed ?? 0}) with each part replaced by an identity`,
+      level,
+      metric: `HPS ${version}`,
+      higherIsBetter: true,
+      baseline,
+      blockCount: Math.max(...discovery.stacks.map((s) => s.blocks.length)),
+      totalParams: discovery.totalParams,
+      entries,
+    };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
