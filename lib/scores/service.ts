@@ -17,8 +17,8 @@ export async function scorerDir(scorer: TScorerId): Promise<{ dir: string; fixtu
   const kind = scorer === 'geneval' ? 'detector' : 'clip';
   const dir = path.join(e.dataDir, 'scorers', `fixture-${kind}`);
   if (!fs.existsSync(path.join(dir, kind === 'clip' ? 'config.json' : 'labels.json'))) {
-    const { writeScorerFixture } = await import('../../cli/commands/fixture-kinds');
-    writeScorerFixture(kind, dir, 0);
+    if (kind === 'clip') (await import('../fixtures/clip')).writeClipFixture(dir, { seed: 0 });
+    else (await import('../fixtures/detector')).writeDetectorFixture(dir, { seed: 0 });
   }
   return { dir, fixture: true };
 }
