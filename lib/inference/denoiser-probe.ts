@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import { quantile } from '../stats/quantile';
 
 export type TProbeResult = {
   provider: string;
@@ -23,12 +24,6 @@ export type TProbeResult = {
   loadMs: number;
 };
 
-export function quantile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  const i = (s.length - 1) * q;
-  const lo = Math.floor(i);
-  return s[lo] + (s[Math.ceil(i)] - s[lo]) * (i - lo);
-}
 
 /** Denoiser inputs shaped from the bundle's configs: one latent, the tokenizer's length of token states. */
 export function denoiserFeeds(bundleDir: string): Record<string, ort.Tensor> {

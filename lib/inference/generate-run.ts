@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { quantile } from './denoiser-probe';
+import { quantile } from '../stats/quantile';
 import { encodeDisplayWebp, encodePng } from './images';
 import { TextToImagePipeline } from './pipeline';
 import type { TPrompt } from './prompts';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AppError } from '../errors';
 import { Rng } from '../fixtures/random';
 import { dot, type TClipScorer } from './clip';
+import { quantileSorted } from '../stats/quantile';
 
 /**
  * Scores a folder of generated images in GenEval's layout with a CLIP-style scorer:
@@ -74,13 +75,6 @@ export function readGenevalFolder(imagesDir: string): TPromptFolder[] {
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
-/** Linear-interpolation quantile (numpy's default). */
-function quantile(sorted: Float64Array, q: number): number {
-  const i = (sorted.length - 1) * q;
-  const lo = Math.floor(i);
-  return sorted[lo] + (sorted[Math.ceil(i)] - sorted[lo]) * (i - lo);
-}
-
 /** Percentile bootstrap 95% interval of the mean: resample the values with replacement, seeded. */
 export function bootstrapMeanCi(values: number[], resamples: number = BOOTSTRAP_DEFAULTS.resamples, seed: number = BOOTSTRAP_DEFAULTS.seed): [number, number] {
   if (values.length === 0) throw new AppError('BAD_REQUEST', 'no values to bootstrap');
@@ -94,7 +88,7 @@ export function bootstrapMeanCi(values: number[], resamples: number = BOOTSTRAP_
     means[r] = s / n;
   }
   means.sort();
-  return [quantile(means, 0.025), quantile(means, 0.975)];
+  return [quantileSorted(means, 0.025), quantileSorted(means, 0.975)];
 }
 
 /** Embeds each prompt once and its images in batches; `pairScore` turns a cosine into the metric. */

@@ -1,5 +1,6 @@
 import { Rng } from '../fixtures/random';
 import { GENEVAL_TASKS } from './geneval-protocol';
+import { quantileSorted } from '../stats/quantile';
 
 /** One prompt's outcome: how many of its images were judged correct. */
 export type TPromptOutcome = { tag: string; images: number; correct: number };
@@ -8,13 +9,6 @@ export type TInterval = [low: number, high: number];
 export type TTaskScore = { tag: string; score: number; ci: TInterval | null; correctImages: number; images: number; prompts: number };
 export type TGenEvalSummary = { overall: { score: number; ci: TInterval | null }; tasks: TTaskScore[]; missingTasks: string[] };
 
-/** Linear-interpolation quantile (numpy's default) of sorted values. */
-function quantileSorted(s: Float64Array, q: number): number {
-  const i = (s.length - 1) * q;
-  const lo = Math.floor(i);
-  const hi = Math.ceil(i);
-  return s[lo] + (s[hi] - s[lo]) * (i - lo);
-}
 
 const interval = (values: Float64Array): TInterval => {
   const s = Float64Array.from(values).sort();

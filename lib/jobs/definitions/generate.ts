@@ -17,7 +17,7 @@ export const generateJob = defineJob({
     const { encodeDisplayWebp, encodePng } = await import('../../inference/images');
     const { artifactStore } = await import('../../artifacts/store');
     const { imageSeed } = await import('../../inference/generate-run');
-    const { quantile } = await import('../../inference/denoiser-probe');
+    const { quantile } = await import('../../stats/quantile');
     const { ORT_VERSION } = await import('../../inference/session');
     const run = await repo.findRun(runId);
     if (!run) throw new UnrecoverableError(`generation run ${runId} no longer exists`);
