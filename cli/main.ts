@@ -1,5 +1,6 @@
 import { disconnectDb } from '../lib/db';
 import { env, EnvError } from '../lib/env';
+import { AppError } from '../lib/errors';
 import { helpText, parseCommandArgs, type TCommand, UsageError } from './framework';
 import { jobsCancel, jobsEnqueue, jobsList, jobsRetry } from './commands/jobs';
 import { fixture, inspect } from './commands/onnx';
@@ -72,6 +73,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof EnvError) {
       console.error(err.message);
       return 2;
+    }
+    // A mistake in what was asked (a taken name, a bad bundle, no such job): say it, exit 1.
+    if (err instanceof AppError && err.status < 500) {
+      console.error(`arena ${cmd.name}: ${err.message}`);
+      return 1;
     }
     console.error(`arena ${cmd.name}: ${(err as Error).stack ?? err}`);
     return 1;

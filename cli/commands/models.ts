@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../../lib/errors';
 import { formatBytes } from '../../lib/onnx/io';
 import { acceptDistilledStudent, listModelViews, registerArchive, registerModel } from '../../lib/models/service';
 import { type TCommand, UsageError } from '../framework';
@@ -18,20 +17,12 @@ export const modelsAdd: TCommand = {
   async run({ values, positionals }) {
     if (positionals.length !== 1) throw new UsageError('give exactly one model folder');
     const dir = path.resolve(positionals[0]);
-    try {
-      const fields = { name: (values.name as string | undefined) ?? path.basename(dir).replace(/\.(zip|tar|tar\.gz|tgz)$/, ''), description: values.description as string | undefined, license: values.license as string | undefined };
-      if (!fs.existsSync(dir)) throw new UsageError(`${dir} does not exist`);
-      const model = fs.statSync(dir).isDirectory() ? await registerModel({ dir, ...fields }) : await registerArchive({ file: dir, ...fields });
-      if (values.json) console.log(JSON.stringify(model, null, 2));
-      else console.log(`Registered "${model.name}" (${(model.variants[0].params / 1e6).toFixed(2)}M parameters, ${formatBytes(model.variants[0].weightBytes)} of weights).`);
-      return 0;
-    } catch (err) {
-      if (err instanceof AppError && err.status < 500) {
-        console.error(`arena models add: ${err.message}`);
-        return 1;
-      }
-      throw err;
-    }
+    if (!fs.existsSync(dir)) throw new UsageError(`${dir} does not exist`);
+    const fields = { name: (values.name as string | undefined) ?? path.basename(dir).replace(/\.(zip|tar|tar\.gz|tgz)$/, ''), description: values.description as string | undefined, license: values.license as string | undefined };
+    const model = fs.statSync(dir).isDirectory() ? await registerModel({ dir, ...fields }) : await registerArchive({ file: dir, ...fields });
+    if (values.json) console.log(JSON.stringify(model, null, 2));
+    else console.log(`Registered "${model.name}" (${(model.variants[0].params / 1e6).toFixed(2)}M parameters, ${formatBytes(model.variants[0].weightBytes)} of weights).`);
+    return 0;
   },
 };
 
@@ -71,16 +62,8 @@ export const modelsAcceptStudent: TCommand = {
     } catch (err) {
       throw new UsageError(`cannot read --plan ${values.plan}: ${(err as Error).message}`);
     }
-    try {
-      const v = await acceptDistilledStudent({ parentId: positionals[0], studentFile: path.resolve(positionals[1]), plan, name: values.name as string });
-      console.log(`Accepted the student as variant "${v.name}" (${v.id}).`);
-      return 0;
-    } catch (err) {
-      if (err instanceof AppError && err.status < 500) {
-        console.error(`arena models accept-student: ${err.message}`);
-        return 1;
-      }
-      throw err;
-    }
+    const v = await acceptDistilledStudent({ parentId: positionals[0], studentFile: path.resolve(positionals[1]), plan, name: values.name as string });
+    console.log(`Accepted the student as variant "${v.name}" (${v.id}).`);
+    return 0;
   },
 };

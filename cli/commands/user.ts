@@ -1,5 +1,4 @@
 import { createInterface } from 'node:readline/promises';
-import { AppError } from '../../lib/errors';
 import { createUser, listUserViews } from '../../lib/users/service';
 import { type TCommand, UsageError } from '../framework';
 
@@ -45,18 +44,10 @@ export const userCreate: TCommand = {
     if (values['password-stdin']) password = await readStdin();
     else if (process.stdin.isTTY) password = await promptHidden(`Password for ${email}: `);
     else throw new UsageError('no terminal to ask for the password: pass it on standard input with --password-stdin');
-    try {
-      const user = await createUser({ email, password, role, name: values.name as string | undefined });
-      if (values.json) console.log(JSON.stringify(user));
-      else console.log(`Created ${user.role} ${user.email}. Sign in at /signin.`);
-      return 0;
-    } catch (err) {
-      if (err instanceof AppError && err.status < 500) {
-        console.error(`arena user create: ${err.message}`);
-        return 1;
-      }
-      throw err;
-    }
+    const user = await createUser({ email, password, role, name: values.name as string | undefined });
+    if (values.json) console.log(JSON.stringify(user));
+    else console.log(`Created ${user.role} ${user.email}. Sign in at /signin.`);
+    return 0;
   },
 };
 
