@@ -88,3 +88,8 @@ export async function listSensitivities(variantId: string) {
   const prisma = await db();
   return prisma.sensitivityResult.findMany({ where: { variantId }, orderBy: { createdAt: 'desc' } });
 }
+
+export async function modelNameTaken(name: string): Promise<boolean> {
+  const prisma = await db();
+  return (await prisma.model.count({ where: { name } })) > 0;
+}

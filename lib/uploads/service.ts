@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { env } from '../env';
 import { AppError } from '../errors';
+import { modelNameTaken } from '../models/repository';
 import { registerArchive, type TModelView } from '../models/service';
 
 /**
@@ -83,6 +84,8 @@ export async function completeUpload(id: string, owner: string, details: z.input
   const status = uploadStatus(id, owner);
   const missing = Array.from({ length: status.chunks }, (_, i) => i).filter((i) => !status.received.includes(i));
   if (missing.length) throw new AppError('CONFLICT', `Chunks ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? '…' : ''} have not arrived yet; send them and complete again.`);
+  // A taken name is fixed by choosing another: keep the upload rather than make them send it again.
+  if (await modelNameTaken(d.name)) throw new AppError('CONFLICT', `A model named "${d.name}" exists already: choose another name and finish again (the upload is kept).`);
   const dir = dirOf(id);
   const archive = path.join(dir, status.filename.replace(/[^\w.-]/g, '_'));
   try {

@@ -48,6 +48,18 @@ describe.each(testProviders())('model uploads on %s', (provider) => {
     expect(traces()).toEqual({ uploads: 0, unpack: 0 });
   });
 
+  it('keeps an upload whose name is taken, so it can be finished under another name', async () => {
+    const archive = path.join(database.dataDir, 'again.tar.gz');
+    const copy = path.join(database.dataDir, 'src2', 'again');
+    writeFixtureBundle(copy, { blocks: 2, seed: 10 });
+    await tar.c({ gzip: true, file: archive, cwd: path.dirname(copy) }, ['again']);
+    const u = send(archive, owner);
+    await expect(completeUpload(u.id, owner, { name: 'from-tar' })).rejects.toThrow(/exists already: choose another name.*the upload is kept/);
+    expect(uploadStatus(u.id, owner).received).toHaveLength(u.chunks);
+    expect((await completeUpload(u.id, owner, { name: 'renamed' })).name).toBe('renamed');
+    expect(traces()).toEqual({ uploads: 0, unpack: 0 });
+  });
+
   it('rejects path traversal, links, broken archives and wrong layouts, leaving no trace', async () => {
     const cases: [string, Buffer, RegExp][] = [
       ['evil.zip', makeZip([{ name: 'model_index.json', data: Buffer.from('{}') }, { name: '../../escaped.txt', data: Buffer.from('x') }]), /points outside the archive's folder/],
@@ -64,7 +76,7 @@ describe.each(testProviders())('model uploads on %s', (provider) => {
       expect(traces(), name).toEqual({ uploads: 0, unpack: 0 });
     }
     expect(fs.existsSync(path.join(database.dataDir, 'escaped.txt'))).toBe(false);
-    expect((await listModelViews()).map((m) => m.name)).toEqual(['from-tar']);
+    expect((await listModelViews()).map((m) => m.name).sort()).toEqual(['from-tar', 'renamed']);
   });
 
   it('refuses wrong chunk sizes, other people\'s uploads, non-archives and oversize files', () => {

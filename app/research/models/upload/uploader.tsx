@@ -49,8 +49,8 @@ export function Uploader() {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ name: name || file.name.replace(/\.(zip|tar|tar\.gz|tgz)$/i, ''), description: description || undefined, license: license || undefined }),
       });
-      // the upload is finished either way: the server removed its pieces
-      localStorage.removeItem(resumeKey(file));
+      // the server keeps the pieces only for a taken name (409): otherwise the upload is over
+      if (res.status !== 409) localStorage.removeItem(resumeKey(file));
       const data = await json(res);
       setState({ phase: 'done', sent, total: u.chunks, modelId: data.model.id, message: `Registered "${data.model.name}".` });
     } catch (err) {
