@@ -5,26 +5,16 @@ import { db } from '../db';
 import { writeFixtureBundle } from '../fixtures/bundle';
 import { TextToImagePipeline } from '../inference/pipeline';
 import { generateJob } from '../jobs/definitions/generate';
-import { enqueueJob, getJobView } from '../jobs/service';
-import { Worker } from '../jobs/worker';
+import { enqueueJob } from '../jobs/service';
 import { registerModel } from '../models/service';
 import { createTestDatabase, testProviders, type TTestDatabase } from '../testing/databases';
-import { waitFor } from '../testing/wait';
+import { testWorker, waitForJob } from '../testing/worker';
 import { getRunView, startRun } from './service';
 
-const worker = () =>
-  new Worker({ definitions: [generateJob], concurrency: 1, pollMs: 50, leaseSeconds: 60, heartbeatSeconds: 5, backoffBaseSeconds: 0, backoffMaxSeconds: 0, shutdownGraceSeconds: 0 });
-
 async function drain(jobId: string) {
-  const w = worker();
+  const w = testWorker([generateJob]);
   void w.start();
-  const done = await waitFor(
-    async () => {
-      const v = await getJobView(jobId);
-      return ['succeeded', 'failed'].includes(v.status) ? v : null;
-    },
-    { timeoutMs: 60_000 },
-  );
+  const done = await waitForJob(jobId);
   await w.stop();
   return done;
 }
@@ -85,9 +75,9 @@ describe.each(testProviders())('scoring runs on %s', (provider) => {
     const { latestScoresByVariant, startScoring } = await import('../scores/service');
     const m = await registerModel({ dir: writeFixtureBundle(path.join(database.dataDir, 'incoming', 'm'), { blocks: 2, seed: 6 }).dir, name: 'scored' });
     const { runId, job } = await startRun(m.id, { variantId: m.variants[0].id, promptSet: 'geneval', limit: 3, imagesPerPrompt: 2, steps: 2 }, null);
-    const w = new Worker({ definitions: [generateJob, scoreJob], concurrency: 1, pollMs: 50, leaseSeconds: 60, heartbeatSeconds: 5, backoffBaseSeconds: 0, backoffMaxSeconds: 0, shutdownGraceSeconds: 0 });
+    const w = testWorker([generateJob, scoreJob]);
     void w.start();
-    const finished = (id: string) => waitFor(async () => { const v = await getJobView(id); return ['succeeded', 'failed'].includes(v.status) ? v : null; }, { timeoutMs: 60_000 });
+    const finished = (id: string) => waitForJob(id);
     expect((await finished(job.id)).status).toBe('succeeded');
     const g = await startScoring(runId, 'geneval', null);
     const h = await startScoring(runId, 'hps', null);

@@ -4,10 +4,10 @@ import { db } from '../db';
 import { AppError } from '../errors';
 import { createTestDatabase, testProviders, type TTestDatabase } from '../testing/databases';
 import { waitFor } from '../testing/wait';
+import { testWorker } from '../testing/worker';
 import * as repo from './repository';
 import { cancelJob, enqueueJob, getJobView, retryJob } from './service';
 import { defineJob, type JobDefinition, UnrecoverableError } from './types';
-import { Worker } from './worker';
 
 const ADMIN = { id: 'admin', role: 'admin' as const };
 
@@ -49,19 +49,8 @@ const broken = defineJob({
   },
 });
 
-function worker(definitions: JobDefinition<any>[], overrides: Partial<ConstructorParameters<typeof Worker>[0]> = {}) {
-  return new Worker({
-    definitions,
-    concurrency: 2,
-    pollMs: 50,
-    leaseSeconds: 30,
-    heartbeatSeconds: 1,
-    backoffBaseSeconds: 0,
-    backoffMaxSeconds: 0,
-    shutdownGraceSeconds: 0,
-    ...overrides,
-  });
-}
+// the queue's own tests heartbeat every second and run two jobs at once
+const worker = (definitions: JobDefinition<any>[]) => testWorker(definitions, { concurrency: 2, leaseSeconds: 30, heartbeatSeconds: 1 });
 
 describe.each(testProviders())('job queue on %s', (provider) => {
   let database: TTestDatabase;

@@ -3,26 +3,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFixtureBundle } from '../fixtures/bundle';
 import { compressJob, sensitivityJob } from '../jobs/definitions/compress';
-import { getJobView } from '../jobs/service';
-import { Worker } from '../jobs/worker';
 import { createTestDatabase, testProviders, type TTestDatabase } from '../testing/databases';
-import { waitFor } from '../testing/wait';
+import { testWorker, waitForJob } from '../testing/worker';
 import { startCompression, startSensitivity } from './jobs';
 import { compressBundle } from '../compress/pipeline';
 import { acceptDistilledStudent, getModelView, registerModel } from './service';
 
-const worker = () =>
-  new Worker({ definitions: [compressJob, sensitivityJob], concurrency: 1, pollMs: 50, leaseSeconds: 60, heartbeatSeconds: 5, backoffBaseSeconds: 0, backoffMaxSeconds: 0, shutdownGraceSeconds: 0 });
-
-async function finished(id: string) {
-  return waitFor(
-    async () => {
-      const v = await getJobView(id);
-      return ['succeeded', 'failed', 'cancelled'].includes(v.status) ? v : null;
-    },
-    { timeoutMs: 60_000, what: `job ${id} to finish` },
-  );
-}
+const worker = () => testWorker([compressJob, sensitivityJob]);
+const finished = (id: string) => waitForJob(id);
 
 describe.each(testProviders())('models and the compress job on %s', (provider) => {
   let database: TTestDatabase;
