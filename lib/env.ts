@@ -60,12 +60,13 @@ export const ZEnvSchema = z
     SECURE_COOKIES: bool(false),
     /**
      * onnxruntime execution providers to try, in order; the first that loads is used and recorded.
-     * cuda needs the CUDA build of onnxruntime-node (see README); webgpu needs a Vulkan loader.
+     * cuda needs the CUDA build of onnxruntime-node (see README); webgpu (built in) needs a GPU
+     * and a Vulkan loader (libvulkan1) and is skipped on machines without a GPU device.
      */
     ORT_PROVIDERS: z
       .string()
       .optional()
-      .default('cuda,cpu')
+      .default('cuda,webgpu,cpu')
       .transform((v) => v.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean))
       .pipe(z.array(z.enum(['cuda', 'webgpu', 'cpu'], { error: 'must list providers from cuda, webgpu, cpu (comma-separated)' })).min(1)),
     /** Threads onnxruntime uses inside one operator (0: its default, one per core). */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateRun } from '../../lib/inference/generate-run';
+import { generateRun, type TRunSummary } from '../../lib/inference/generate-run';
 import { loadPrompts } from '../../lib/inference/prompts';
 import { intFlag, type TCommand, UsageError } from '../framework';
 
@@ -50,7 +50,14 @@ export const generate: TCommand = {
     else {
       console.log(`Generated ${summary.images} images (${summary.skipped} already there) in ${summary.out}`);
       if (summary.latency) console.log(`  ${summary.provider}: ${summary.latency.perImageMedianMs.toFixed(1)} ms per image (p90 ${summary.latency.perImageP90Ms.toFixed(1)}), ${summary.latency.perStepMedianMs.toFixed(2)} ms per denoiser step`);
+      console.log(`  peak memory: ${(summary.peakRssBytes / 2 ** 20).toFixed(0)} MiB resident${gpuText(summary.gpuMemory)}`);
     }
     return 0;
   },
 };
+
+function gpuText(g: TRunSummary['gpuMemory']): string {
+  if (!g?.available) return '';
+  const mib = (b: number | null) => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
+  return `, GPU ${g.device}: ${mib(g.processBytes)} for this process, ${mib(g.deviceDeltaBytes)} above the device's use before the run`;
+}

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { quantile } from '../stats/quantile';
+import { GpuMemorySampler, type TGpuMemory } from './gpu-memory';
 import { encodeDisplayWebp, encodePng } from './images';
 import { TextToImagePipeline } from './pipeline';
 import type { TPrompt } from './prompts';
@@ -16,6 +17,8 @@ export type TRunSummary = {
   provider: TProvider | null;
   latency: { perImageMedianMs: number; perImageP90Ms: number; perStepMedianMs: number } | null;
   peakRssBytes: number;
+  /** Peak GPU memory while generating (nvidia-smi), when the run was on a GPU provider. */
+  gpuMemory: TGpuMemory | null;
   versions: { onnxruntime: string; node: string };
 };
 
@@ -34,32 +37,40 @@ export async function generateRun(modelDir: string, outDir: string, prompts: TPr
   const stepMs: number[] = [];
   let done = 0;
   let skipped = 0;
-  for (const p of prompts) {
-    const dir = path.join(outDir, p.id);
-    fs.mkdirSync(path.join(dir, 'samples'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'metadata.jsonl'), JSON.stringify(p.metadata ?? { prompt: p.prompt }) + '\n');
-    for (let k = 0; k < o.imagesPerPrompt; k++) {
-      const png = path.join(dir, 'samples', `${String(k).padStart(4, '0')}.png`);
-      if (fs.existsSync(png)) {
-        skipped++;
-      } else {
-        const seed = imageSeed(o.seed, k);
-        const g = await pipeline.generate({ prompt: p.prompt, seed, steps: o.steps, guidance: o.guidance });
-        imageMs.push(g.totalMs);
-        stepMs.push(...g.stepMs);
-        fs.writeFileSync(png.replace(/\.png$/, '.webp'), await encodeDisplayWebp(g.rgb, g.width, g.height));
-        fs.writeFileSync(
-          png.replace(/\.png$/, '.json'),
-          JSON.stringify({ model: path.resolve(modelDir), prompt: p.prompt, seed, steps: o.steps, guidance: o.guidance, sampler: g.sampler, provider: g.provider, onnxruntime: ORT_VERSION, node: process.version }, null, 2),
-        );
-        // the PNG last: its presence means the image is complete (resume skips it)
-        const tmp = `${png}.tmp`;
-        fs.writeFileSync(tmp, await encodePng(g.rgb, g.width, g.height));
-        fs.renameSync(tmp, png);
+  const gpu = pipeline.provider === 'cpu' ? null : new GpuMemorySampler();
+  await gpu?.start();
+  let gpuMemory: TGpuMemory | null = null;
+  try {
+    for (const p of prompts) {
+      const dir = path.join(outDir, p.id);
+      fs.mkdirSync(path.join(dir, 'samples'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'metadata.jsonl'), JSON.stringify(p.metadata ?? { prompt: p.prompt }) + '\n');
+      for (let k = 0; k < o.imagesPerPrompt; k++) {
+        const png = path.join(dir, 'samples', `${String(k).padStart(4, '0')}.png`);
+        if (fs.existsSync(png)) {
+          skipped++;
+        } else {
+          const seed = imageSeed(o.seed, k);
+          const g = await pipeline.generate({ prompt: p.prompt, seed, steps: o.steps, guidance: o.guidance });
+          imageMs.push(g.totalMs);
+          stepMs.push(...g.stepMs);
+          fs.writeFileSync(png.replace(/\.png$/, '.webp'), await encodeDisplayWebp(g.rgb, g.width, g.height));
+          fs.writeFileSync(
+            png.replace(/\.png$/, '.json'),
+            JSON.stringify({ model: path.resolve(modelDir), prompt: p.prompt, seed, steps: o.steps, guidance: o.guidance, sampler: g.sampler, provider: g.provider, onnxruntime: ORT_VERSION, node: process.version }, null, 2),
+          );
+          // the PNG last: its presence means the image is complete (resume skips it)
+          const tmp = `${png}.tmp`;
+          fs.writeFileSync(tmp, await encodePng(g.rgb, g.width, g.height));
+          fs.renameSync(tmp, png);
+        }
+        done++;
+        await onProgress?.(done, total);
       }
-      done++;
-      await onProgress?.(done, total);
     }
+  } finally {
+    // stopped on failure too: the sampler polls nvidia-smi until told to stop
+    gpuMemory = (await gpu?.stop()) ?? null;
   }
   return {
     model: path.resolve(modelDir),
@@ -69,6 +80,7 @@ export async function generateRun(modelDir: string, outDir: string, prompts: TPr
     provider: imageMs.length ? pipeline.provider : null,
     latency: imageMs.length ? { perImageMedianMs: quantile(imageMs, 0.5), perImageP90Ms: quantile(imageMs, 0.9), perStepMedianMs: quantile(stepMs, 0.5) } : null,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    gpuMemory,
     versions: { onnxruntime: ORT_VERSION, node: process.version },
   };
 }

@@ -51,9 +51,15 @@ export async function openSession(
 
 /**
  * The CUDA provider is a separate library that onnxruntime-node's install script downloads (not
- * here, see README); without it, trying CUDA only makes onnxruntime log a loud error.
+ * here, see README); without it, trying CUDA only makes onnxruntime log a loud error. WebGPU is
+ * built in (Dawn over Vulkan) but is not worth asking for, and warns on stderr, on a machine with
+ * no GPU device at all.
  */
 function missingProviderLibrary(provider: TProvider): string | null {
+  if (provider === 'webgpu') {
+    const devices = ['/dev/nvidia0', '/dev/dri', '/dev/kfd'];
+    return process.platform !== 'linux' || devices.some((d) => fs.existsSync(d)) ? null : `no GPU device (${devices.join(', ')})`;
+  }
   if (provider !== 'cuda') return null;
   try {
     const root = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));

@@ -6,7 +6,13 @@ import { ScoreButtons } from './score-buttons';
 
 export const dynamic = 'force-dynamic';
 
-type TSummary = { provider?: string; latency?: { perImageMedianMs: number; perImageP90Ms: number; perStepMedianMs: number } | null };
+type TSummary = {
+  provider?: string;
+  latency?: { perImageMedianMs: number; perImageP90Ms: number; perStepMedianMs: number } | null;
+  peakRssBytes?: number;
+  gpuMemory?: { available: boolean; device: string | null; processBytes: number | null; deviceDeltaBytes: number | null } | null;
+};
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
@@ -27,6 +33,8 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         <p className="mt-1 text-sm text-slate-600" data-testid="run-summary">
           {run.images.length} of {expected} images · {run.steps} steps · guidance {run.guidance} · seed {run.seed} (+k for image k)
           {summary.latency ? ` · ${summary.latency.perImageMedianMs.toFixed(0)} ms per image (p90 ${summary.latency.perImageP90Ms.toFixed(0)}), ${summary.latency.perStepMedianMs.toFixed(1)} ms per step on ${summary.provider}` : ''}
+          {summary.peakRssBytes ? ` · peak ${mib(summary.peakRssBytes)} resident` : ''}
+          {summary.gpuMemory?.available ? ` · GPU ${summary.gpuMemory.device}: ${mib(summary.gpuMemory.processBytes ?? summary.gpuMemory.deviceDeltaBytes ?? 0)}` : ''}
         </p>
       </header>
       {run.images.length > 0 && <ScoreButtons runId={run.id} scorers={run.promptSet === 'geneval' ? ['geneval', 'hps', 'clipscore'] : ['hps', 'clipscore']} />}
