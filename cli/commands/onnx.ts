@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { FIXTURE_DEFAULTS, writeFixtureBundle } from '../../lib/fixtures/bundle';
+import { FIXTURE_DEFAULTS, FIXTURE_FAMILIES, isFixtureFamily, writeFixtureBundle } from '../../lib/fixtures/bundle';
 import { OnnxFormatError } from '../../lib/onnx/errors';
 import { inspectModel } from '../../lib/onnx/inspect';
 import { formatBytes, readModel } from '../../lib/onnx/io';
@@ -12,6 +12,7 @@ export const fixture: TCommand = {
   options: {
     out: { type: 'string', description: 'folder to write (required)', valueName: 'DIR' },
     kind: { type: 'string', description: 'model (default: diffusers ONNX layout, SD3-style MMDiT), clip or detector', valueName: 'KIND' },
+    family: { type: 'string', description: `with --kind model: ${Object.keys(FIXTURE_FAMILIES).join(', ')} (default sd3)`, valueName: 'FAMILY' },
     blocks: { type: 'string', description: `transformer blocks (default ${FIXTURE_DEFAULTS.blocks})`, valueName: 'N' },
     hidden: { type: 'string', description: `hidden size (default ${FIXTURE_DEFAULTS.hidden}; a multiple of the 4 heads)`, valueName: 'D' },
     seed: { type: 'string', description: `weight seed (default ${FIXTURE_DEFAULTS.seed})`, valueName: 'S' },
@@ -30,10 +31,12 @@ export const fixture: TCommand = {
       console.log(values.json ? JSON.stringify(info, null, 2) : describeScorerFixture(info));
       return 0;
     }
+    const family = (values.family as string | undefined) ?? 'sd3';
+    if (!isFixtureFamily(family)) throw new UsageError(`--family must be ${Object.keys(FIXTURE_FAMILIES).join(', ')} (got ${JSON.stringify(family)})`);
     if (hidden % FIXTURE_DEFAULTS.heads !== 0) throw new UsageError(`--hidden must be a multiple of ${FIXTURE_DEFAULTS.heads} (got ${hidden})`);
-    const info = writeFixtureBundle(path.resolve(out), { blocks, hidden, seed });
+    const info = writeFixtureBundle(path.resolve(out), { blocks, hidden, seed, family });
     if (values.json) console.log(JSON.stringify(info, null, 2));
-    else console.log(`Wrote a ${blocks}-block fixture model (hidden ${hidden}, seed ${seed}, ${info.imageSize}x${info.imageSize} images) to ${info.dir}`);
+    else console.log(`Wrote a ${blocks}-block ${family} fixture model (${FIXTURE_FAMILIES[family]}; hidden ${hidden}, seed ${seed}, ${info.imageSize}x${info.imageSize} images) to ${info.dir}`);
     return 0;
   },
 };

@@ -1,16 +1,26 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
+import { log } from '../log';
+import { openFlux } from './families/flux';
+import { detectLayout, missingFiles, type TFamilyName, type TLayout } from './families/layout';
+import { floatInput, readArray, type TFamilyRunner, type TOpenOptions } from './families/parts';
+import { openSd15 } from './families/sd15';
+import { openSd3 } from './families/sd3';
 import { initialNoise } from './noise';
-import { makeSampler, type TSchedulerConfig } from './schedulers';
-import { openSession, type TProvider } from './session';
-import { loadTokenizer, type TTokenizer } from './tokenizer';
+import { PipelineError } from './pipeline-error';
+import { SchedulerError } from './schedulers';
+import type { TProvider } from './session';
+import { TokenizerError } from './tokenizer';
+
+export { PipelineError } from './pipeline-error';
 
 /**
- * Text to image over a bundle's ONNX parts (diffusers ONNX layout): tokenizer → text encoder →
- * denoiser steps with classifier-free guidance → VAE decoder. Supported: SD3-style transformers
- * (inputs hidden_states, encoder_hidden_states, pooled_projections, timestep) with the sampler
- * the bundle declares. Sessions are opened once per bundle and reused.
+ * Text to image over a bundle's ONNX parts (diffusers ONNX layout): tokenizers → text encoders →
+ * denoiser steps → VAE decoder. The family comes from model_index.json (families/layout.ts):
+ * SD3 (one or three text encoders), SD 1.5/2.1 (UNet, ε or v prediction) and FLUX (packed
+ * latents, distilled guidance); each family module feeds its denoiser, and this loop is shared:
+ * the seeded noise, the sampler the bundle declares, classifier-free guidance where the family
+ * uses it, the VAE. Sessions are opened once per bundle and reused.
  */
 export type TGenerateOptions = { prompt: string; negativePrompt?: string; seed: number; steps: number; guidance: number };
 
@@ -25,40 +35,32 @@ export type TGeneration = {
   sampler: string;
 };
 
-export class PipelineError extends Error {}
-
-type TLoaded = {
-  dir: string;
-  tokenizer: TTokenizer;
-  textEncoder: ort.InferenceSession;
-  denoiser: ort.InferenceSession;
-  vae: ort.InferenceSession;
-  provider: TProvider;
-  scheduler: TSchedulerConfig;
-  latentShape: [number, number, number];
-  vaeScale: number;
-  vaeShift: number;
-};
-
-const readJson = (file: string) => {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new PipelineError(`${file}: ${(err as Error).message}`);
-  }
+const OPENERS: Record<TFamilyName, (dir: string, layout: TLayout, opts: TOpenOptions) => Promise<TFamilyRunner>> = {
+  sd3: openSd3,
+  sd15: openSd15,
+  flux: openFlux,
 };
 
 export class TextToImagePipeline {
   private static cache = new Map<string, Promise<TextToImagePipeline>>();
 
-  private constructor(private readonly m: TLoaded) {}
+  private constructor(private readonly m: TFamilyRunner) {}
 
   get provider(): TProvider {
     return this.m.provider;
   }
 
+  get family(): TFamilyName {
+    return this.m.family;
+  }
+
+  /** Which encoder outputs condition the denoiser (e.g. which CLIP hidden state), for the record. */
+  get conditioning(): readonly string[] {
+    return this.m.conditioning;
+  }
+
   /** Opens (once per folder and provider list) the sessions of a bundle. */
-  static load(bundleDir: string, opts: { providers?: TProvider[]; threads?: number } = {}): Promise<TextToImagePipeline> {
+  static load(bundleDir: string, opts: TOpenOptions = {}): Promise<TextToImagePipeline> {
     const key = `${path.resolve(bundleDir)}|${opts.providers?.join(',') ?? ''}|${opts.threads ?? ''}`;
     let p = this.cache.get(key);
     if (!p) {
@@ -76,55 +78,34 @@ export class TextToImagePipeline {
     for (const p of all) await (await p.catch(() => null))?.release();
   }
 
-  private static async open(dir: string, opts: { providers?: TProvider[]; threads?: number }): Promise<TextToImagePipeline> {
-    if (!fs.existsSync(path.join(dir, 'transformer', 'model.onnx'))) {
-      throw new PipelineError(`${dir}: only transformer denoisers (SD3-style) are supported so far; no transformer/model.onnx here`);
+  private static async open(dir: string, opts: TOpenOptions): Promise<TextToImagePipeline> {
+    const detected = detectLayout(dir);
+    if (!detected.ok) throw new PipelineError(`${dir}: ${detected.problem}`);
+    const { layout } = detected;
+    const missing = missingFiles(dir, layout);
+    if (missing.length) throw new PipelineError(`${dir}: a ${layout.className} bundle needs ${missing.join(', ')}; ${missing.length === 1 ? 'it is' : 'they are'} missing`);
+    let runner: TFamilyRunner;
+    try {
+      runner = await OPENERS[layout.family](dir, layout, opts);
+    } catch (err) {
+      // a sampler or tokenizer the bundle declares but this pipeline cannot run: the bundle is unsupported
+      if (err instanceof SchedulerError || err instanceof TokenizerError) throw new PipelineError(`${dir}: ${err.message}`);
+      throw err;
     }
-    const config = readJson(path.join(dir, 'transformer', 'config.json'));
-    const vaeConfig = fs.existsSync(path.join(dir, 'vae_decoder', 'config.json')) ? readJson(path.join(dir, 'vae_decoder', 'config.json')) : {};
-    const scheduler = readJson(path.join(dir, 'scheduler', 'scheduler_config.json')) as TSchedulerConfig;
-    const tokenizer = loadTokenizer(dir);
-    const denoiser = await openSession(path.join(dir, 'transformer', 'model.onnx'), opts);
-    // the other parts follow the provider the denoiser got
-    const same = { ...opts, providers: [denoiser.provider] };
-    const textEncoder = await openSession(path.join(dir, 'text_encoder', 'model.onnx'), same);
-    const vae = await openSession(path.join(dir, 'vae_decoder', 'model.onnx'), same);
-    for (const name of ['hidden_states', 'encoder_hidden_states', 'pooled_projections', 'timestep']) {
-      if (!denoiser.session.inputNames.includes(name)) throw new PipelineError(`${dir}/transformer/model.onnx has no input "${name}" (it has ${denoiser.session.inputNames.join(', ')})`);
-    }
-    return new TextToImagePipeline({
-      dir,
-      tokenizer,
-      textEncoder: textEncoder.session,
-      denoiser: denoiser.session,
-      vae: vae.session,
-      provider: denoiser.provider,
-      scheduler,
-      latentShape: [config.in_channels, config.sample_size, config.sample_size],
-      vaeScale: vaeConfig.scaling_factor ?? 1,
-      vaeShift: vaeConfig.shift_factor ?? 0,
-    });
+    log.info('text-to-image pipeline opened', { dir, family: runner.family, provider: runner.provider, conditioning: runner.conditioning });
+    return new TextToImagePipeline(runner);
   }
 
   async release(): Promise<void> {
-    for (const s of [this.m.textEncoder, this.m.denoiser, this.m.vae]) await s.release();
-  }
-
-  private async encode(texts: string[]) {
-    const L = this.m.tokenizer.maxLength;
-    const ids = BigInt64Array.from(texts.flatMap((t) => this.m.tokenizer.encode(t)).map(BigInt));
-    const out = await this.m.textEncoder.run({ [this.m.textEncoder.inputNames[0]]: new ort.Tensor('int64', ids, [texts.length, L]) });
-    const states = out.last_hidden_state ?? out[this.m.textEncoder.outputNames[0]];
-    const pooled = out.text_embeds ?? out[this.m.textEncoder.outputNames[1]];
-    return { states, pooled };
+    await this.m.release();
   }
 
   async generate(o: TGenerateOptions): Promise<TGeneration> {
     if (!(o.guidance >= 1)) throw new PipelineError(`guidance must be at least 1 (got ${o.guidance})`);
     const started = performance.now();
-    const sampler = makeSampler(this.m.scheduler, o.steps);
-    const cfg = o.guidance > 1;
-    const { states, pooled } = await this.encode(cfg ? [o.negativePrompt ?? '', o.prompt] : [o.prompt]);
+    const sampler = this.m.sampler(o.steps);
+    const cfg = this.m.classifierFree && o.guidance > 1;
+    const text = await this.m.encode(cfg ? [o.negativePrompt ?? '', o.prompt] : [o.prompt]);
     const batch = cfg ? 2 : 1;
     const [c, h, w] = this.m.latentShape;
     const size = c * h * w;
@@ -136,13 +117,7 @@ export class TextToImagePipeline {
       const input = sampler.scaleInput(x, i);
       const latent = new Float32Array(size * batch);
       for (let b = 0; b < batch; b++) latent.set(input, b * size);
-      const out = await this.m.denoiser.run({
-        hidden_states: new ort.Tensor('float32', latent, [batch, c, h, w]),
-        encoder_hidden_states: states,
-        pooled_projections: pooled,
-        timestep: new ort.Tensor('float32', new Float32Array(batch).fill(sampler.timesteps[i]), [batch]),
-      });
-      const pred = out[this.m.denoiser.outputNames[0]].data as Float32Array;
+      const pred = await this.m.predict(latent, batch, sampler.timesteps[i], o.guidance, text);
       let guided = pred;
       if (cfg) {
         guided = new Float32Array(size);
@@ -151,11 +126,11 @@ export class TextToImagePipeline {
       x = sampler.step(x, guided, i);
       stepMs.push(performance.now() - t0);
     }
-    const latent = x.map((v) => v / this.m.vaeScale + this.m.vaeShift);
-    const decoded = await this.m.vae.run({ [this.m.vae.inputNames[0]]: new ort.Tensor('float32', latent, [1, c, h, w]) });
-    const img = decoded[this.m.vae.outputNames[0]];
-    const [, ch, H, W] = img.dims.map(Number);
-    const data = img.data as Float32Array;
+    const { session: vae, scale, shift } = this.m.vae;
+    const latent = x.map((v) => v / scale + shift);
+    const decoded = await vae.run({ [vae.inputNames[0]]: floatInput(vae, vae.inputNames[0], { data: latent, dims: [1, c, h, w] }) });
+    const { data, dims } = readArray(decoded[vae.outputNames[0]] as ort.Tensor);
+    const [, ch, H, W] = dims;
     const rgb = new Uint8Array(H * W * 3);
     for (let y = 0; y < H; y++) {
       for (let xx = 0; xx < W; xx++) {

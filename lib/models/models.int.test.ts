@@ -47,6 +47,20 @@ describe.each(testProviders())('models and the compress job on %s', (provider) =
     await expect(registerModel({ dir: wrongIo, name: 'wrong-io' })).rejects.toThrow(/transformer\/model.onnx has no input "hidden_states"/);
   });
 
+  it('registers SD 1.5, FLUX and three-encoder SD3 bundles, with the structure of their denoiser', async () => {
+    const stacks: Record<string, string[]> = {};
+    for (const family of ['sd15', 'flux', 'sd3-3enc'] as const) {
+      const dir = writeFixtureBundle(path.join(database.dataDir, 'incoming', family), { family, blocks: 2, hidden: 32, seed: 31 }).dir;
+      const original = (await registerModel({ dir, name: `family-${family}` })).variants[0];
+      expect(original.params, family).toBeGreaterThan(0);
+      stacks[family] = original.structure!.stacks.map((st) => `${st.name} x${st.blocks.length}`);
+    }
+    // the UNet's structure is read from unet/model.onnx; FLUX has both block stacks
+    expect(stacks.sd15.length).toBeGreaterThan(0);
+    expect(stacks.flux).toEqual(['transformer_blocks x2', 'single_transformer_blocks x2']);
+    expect(stacks['sd3-3enc']).toEqual(['transformer_blocks x2']);
+  });
+
   it('runs a compress job end to end through a worker: a new variant linked to its parent, with recipe and report', async () => {
     const model = (await registerModel({ dir: writeFixtureBundle(path.join(database.dataDir, 'incoming', 'seed7'), { blocks: 4, seed: 7 }).dir, name: 'fixture-seed7' }));
     const original = model.variants[0];

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { componentSizes, sumSizes } from '../compress/bundle-info';
 import { discoverBlocks } from '../compress/discovery';
 import { AppError } from '../errors';
-import { OnnxFormatError } from '../onnx/errors';
-import { inspectModel } from '../onnx/inspect';
 import { readModel } from '../onnx/io';
+import { checkBundle, denoiserFolder } from './bundle-check';
 import { bundlePath, storeBundle } from './bundle-store';
 import * as repo from './repository';
 
@@ -28,58 +27,9 @@ export type TVariantView = {
 
 export type TModelView = { id: string; name: string; description: string | null; license: string | null; createdBy: string | null; createdAt: string; variants: TVariantView[] };
 
-/** Checks a bundle folder before anything is stored: layout, index, and every ONNX file parses. */
-export function checkBundle(dir: string): string[] {
-  const problems: string[] = [];
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [`${dir} is not a folder`];
-  const index = path.join(dir, 'model_index.json');
-  if (!fs.existsSync(index)) problems.push('model_index.json is missing');
-  else {
-    try {
-      JSON.parse(fs.readFileSync(index, 'utf8'));
-    } catch (err) {
-      problems.push(`model_index.json is not valid JSON (${(err as Error).message})`);
-    }
-  }
-  if (!fs.existsSync(path.join(dir, 'transformer', 'model.onnx'))) problems.push('transformer/model.onnx (the denoiser) is missing');
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const file = path.join(dir, entry.name, 'model.onnx');
-    if (!entry.isDirectory() || !fs.existsSync(file)) continue;
-    try {
-      const info = inspectModel(readModel(file, { loadExternalData: false }));
-      problems.push(...checkInterface(entry.name, info.inputs));
-    } catch (err) {
-      problems.push(err instanceof OnnxFormatError ? `${entry.name}/model.onnx: ${err.problem}` : `${entry.name}/model.onnx: ${(err as Error).message}`);
-    }
-  }
-  return problems;
-}
-
-/** What the pipeline feeds each part (SD3-style bundles): input names and ranks. */
-const EXPECTED_INPUTS: Record<string, { name: string; rank: number }[]> = {
-  transformer: [
-    { name: 'hidden_states', rank: 4 },
-    { name: 'encoder_hidden_states', rank: 3 },
-    { name: 'pooled_projections', rank: 2 },
-    { name: 'timestep', rank: 1 },
-  ],
-  text_encoder: [{ name: 'input_ids', rank: 2 }],
-  vae_decoder: [{ name: 'latent_sample', rank: 4 }],
-};
-
-function checkInterface(component: string, inputs: { name: string; shape: unknown[] | null }[]): string[] {
-  const problems: string[] = [];
-  for (const want of EXPECTED_INPUTS[component] ?? []) {
-    const got = inputs.find((i) => i.name === want.name);
-    if (!got) problems.push(`${component}/model.onnx has no input "${want.name}" (it has ${inputs.map((i) => i.name).join(', ') || 'none'})`);
-    else if (got.shape && got.shape.length !== want.rank) problems.push(`${component}/model.onnx input "${want.name}" has rank ${got.shape.length}, expected ${want.rank}`);
-  }
-  return problems;
-}
-
 function describeBundle(dir: string) {
   const sizes = sumSizes(Object.values(componentSizes(dir)));
-  const discovery = discoverBlocks(readModel(path.join(dir, 'transformer', 'model.onnx'), { loadExternalData: false }).proto);
+  const discovery = discoverBlocks(readModel(path.join(dir, denoiserFolder(dir), 'model.onnx'), { loadExternalData: false }).proto);
   const structure: TStructure = {
     method: discovery.method,
     totalParams: discovery.totalParams,
