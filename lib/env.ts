@@ -77,6 +77,11 @@ export const ZEnvSchema = z
      * built-in random-weight fixtures, whose scores are marked as meaningless.
      */
     GENEVAL_DETECTOR_DIR: z.string().min(1).optional(),
+    /**
+     * A CLIP-style folder for GenEval's colour checks (zero-shot CLIP on the masked crop, as
+     * GenEval does it). Unset: the pixel fallback, which reports say is not GenEval's classifier.
+     */
+    GENEVAL_CLIP_DIR: z.string().trim().min(1, 'must be a folder path').optional(),
     HPS_SCORER_DIR: z.string().min(1).optional(),
     CLIP_SCORER_DIR: z.string().min(1).optional(),
     /** Largest model bundle accepted by upload (archive and unpacked size), in bytes. */

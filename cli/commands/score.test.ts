@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { writeColourClipFixture } from '../../lib/scoring/colour-clip-fixture';
 import { canvas, fillRect, writeGenEvalRun } from '../../lib/scoring/geneval-fixtures';
 import type { TGenEvalReport } from '../../lib/scoring/geneval';
 import { parseCommandArgs, UsageError } from '../framework';
@@ -76,6 +77,37 @@ describe('arena score geneval', () => {
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"clock"', '"sofa"'));
     await expect(arenaScore(path.join(dir, 'images'), '--detections', file)).rejects.toThrow(/detections\.jsonl:3: detections\[0\]: unknown class "sofa"/);
     await expect(arenaScore(path.join(dir, 'images'), '--detections', file, '--bootstrap', 'many')).rejects.toThrow(/--bootstrap must be a whole number/);
+    expect(out).toEqual([]);
+  });
+
+  it('judges colours with the CLIP folder given by --colour-clip, and says so', async () => {
+    const img = canvas(32, 32, [255, 0, 0]);
+    const mask = fillRect(img, [8, 8, 24, 24], [0, 0, 255]);
+    const file = await writeGenEvalRun(path.join(dir, 'images'), [
+      {
+        metadata: { tag: 'colors', include: [{ class: 'car', count: 1, color: 'blue' }], prompt: 'a photo of a blue car' },
+        images: [{ image: img, detections: [{ class: 'car', score: 0.9, box: [4, 4, 28, 28], mask }] }],
+      },
+    ]);
+    const clip = writeColourClipFixture(path.join(dir, 'colour-clip'));
+    expect(await arenaScore(path.join(dir, 'images'), '--detections', file, '--colour-clip', clip.dir, '--json')).toBe(0);
+    const r = JSON.parse(out.join('\n')) as TGenEvalReport;
+    expect(r.colourClassifier).toMatchObject({ id: `clip:${clip.name}`, kind: 'clip', objectsClassified: 1 });
+    expect(r.images[0].colours[0].found).toEqual(['blue']);
+    out.length = 0;
+    expect(await arenaScore(path.join(dir, 'images'), '--detections', file, '--colour-clip', clip.dir)).toBe(0);
+    expect(out.join('\n')).toMatch(/colour classifier: clip:prunearena\/colour-clip-fixture v1: CLIP zero-shot/);
+    out.length = 0;
+    expect(await arenaScore(path.join(dir, 'images'), '--detections', file)).toBe(0);
+    expect(out.join('\n')).toMatch(/colour classifier: pixel-lab/);
+  });
+
+  it('names --colour-clip when its folder is missing or is not a CLIP scorer', async () => {
+    const file = await run();
+    await expect(arenaScore(path.join(dir, 'images'), '--detections', file, '--colour-clip', path.join(dir, 'nope'))).rejects.toThrow(/^--colour-clip: .*nope: no such scorer folder/);
+    await expect(arenaScore(path.join(dir, 'images'), '--detections', file, '--colour-clip', dir)).rejects.toThrow(/^--colour-clip: .* is not a CLIP scorer folder/);
+    const err = await arenaScore(path.join(dir, 'images'), '--detections', file, '--colour-clip', dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
     expect(out).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { AppError } from '../../lib/errors';
+import { loadClipColourClassifier, type TClipColourClassifier } from '../../lib/scoring/colour-clip';
 import { loadOnnxDetector, namedDetector } from '../../lib/scoring/onnx-detector';
 import { scoreGenEval, type TGenEvalReport } from '../../lib/scoring/geneval';
 import { intFlag, type TCommand, UsageError } from '../framework';
@@ -21,6 +22,16 @@ function table(r: TGenEvalReport): string[] {
   return lines;
 }
 
+/** Loads the --colour-clip folder; its errors name the flag. */
+async function loadColourClip(dir: string): Promise<TClipColourClassifier> {
+  try {
+    return await loadClipColourClassifier(dir);
+  } catch (err) {
+    if (err instanceof AppError) throw new AppError(err.code, `--colour-clip: ${err.message}`);
+    throw err;
+  }
+}
+
 export const scoreGeneval: TCommand = {
   name: 'score geneval',
   summary: 'Score images in GenEval\'s folder layout with the GenEval protocol (objects, counts, colours, positions), with bootstrap 95% intervals.',
@@ -28,6 +39,7 @@ export const scoreGeneval: TCommand = {
   options: {
     detections: { type: 'string', description: 'JSONL of per-image detections made elsewhere', valueName: 'FILE' },
     detector: { type: 'string', description: 'or: an ONNX object detector folder (model.onnx, labels.json, config.json) to run here', valueName: 'DIR' },
+    'colour-clip': { type: 'string', description: 'a CLIP-style scorer folder to judge colours with, as GenEval does (default: the pixel fallback)', valueName: 'DIR' },
     bootstrap: { type: 'string', description: 'bootstrap rounds for the 95% intervals (default 1000; 0 = none)', valueName: 'N' },
     seed: { type: 'string', description: 'bootstrap seed (default 0)', valueName: 'S' },
     out: { type: 'string', description: 'also write the full report (per prompt and per image) as JSON here', valueName: 'FILE' },
@@ -39,7 +51,10 @@ export const scoreGeneval: TCommand = {
     '  {"image": "00012/samples/0003.png", "width": 1024, "height": 1024,',
     '   "detections": [{"class": "dog", "score": 0.97, "box": [x1, y1, x2, y2], "mask": {"size": [h, w], "counts": "<COCO RLE>"}}]}',
     'width, height and mask are optional; give every detection (the scorer applies GenEval\'s thresholds).',
-    'Colours are judged by a pixel fallback (CIELAB rules), not GenEval\'s CLIP classifier: the report says so.',
+    'Colours: with --colour-clip DIR (onnx/vision_model.onnx + onnx/text_model.onnx, or onnx/model.onnx, as for HPS),',
+    'zero-shot CLIP on each object\'s crop with the background greyed out, GenEval\'s own method; without it, a pixel',
+    'fallback (CIELAB rules) that is not GenEval\'s classifier. The report says which ran (clip:<model> or pixel-lab).',
+    '(Score jobs in the web app take the folder from GENEVAL_CLIP_DIR.)',
   ].join('\n'),
   async run({ values, positionals }) {
     if (positionals.length !== 1) throw new UsageError('give exactly one IMAGES_DIR');
@@ -49,11 +64,14 @@ export const scoreGeneval: TCommand = {
     const bootstrapRounds = intFlag(values, 'bootstrap', 1000, 0, 100_000);
     const seed = intFlag(values, 'seed', 0, 0, 2 ** 31 - 1);
     let report: TGenEvalReport;
+    let colourClassifier: TClipColourClassifier | undefined;
     try {
       const detector = values.detector ? namedDetector(await loadOnnxDetector(values.detector as string)) : undefined;
+      if (values['colour-clip']) colourClassifier = await loadColourClip(values['colour-clip'] as string);
       report = await scoreGenEval(positionals[0], {
         detector,
         detectionsFile: values.detections as string | undefined,
+        colourClassifier,
         bootstrapRounds,
         seed,
         onProgress: (d, t) => void (!values.json && process.stderr.write(`\r  ${d}/${t} images`)),
@@ -61,6 +79,8 @@ export const scoreGeneval: TCommand = {
     } catch (err) {
       if (err instanceof AppError && err.status < 500) throw new UsageError(err.message);
       throw err;
+    } finally {
+      await colourClassifier?.release();
     }
     if (!values.json) process.stderr.write('\n');
     if (values.out) fs.writeFileSync(values.out as string, JSON.stringify(report, null, 2) + '\n');

@@ -5,6 +5,7 @@ import { db } from '../db';
 import { env } from '../env';
 import { AppError } from '../errors';
 import { enqueueJob } from '../jobs/service';
+import type { TClipColourClassifier } from '../scoring/colour-clip';
 
 export const SCORERS = ['geneval', 'hps', 'clipscore'] as const;
 export type TScorerId = (typeof SCORERS)[number];
@@ -21,6 +22,31 @@ export async function scorerDir(scorer: TScorerId): Promise<{ dir: string; fixtu
     else (await import('../fixtures/detector')).writeDetectorFixture(dir, { seed: 0 });
   }
   return { dir, fixture: true };
+}
+
+/**
+ * GenEval's colour classifier for score jobs: zero-shot CLIP from GENEVAL_CLIP_DIR when it is set
+ * (a folder that does not load is an error that names the variable), else undefined, which leaves
+ * scoreGenEval its pixel fallback. The caller releases it.
+ */
+export async function genevalColourClassifier(): Promise<TClipColourClassifier | undefined> {
+  const dir = env().GENEVAL_CLIP_DIR;
+  if (!dir) return undefined;
+  const { loadClipColourClassifier } = await import('../scoring/colour-clip');
+  try {
+    return await loadClipColourClassifier(dir);
+  } catch (err) {
+    if (err instanceof AppError) throw new AppError(err.code, `GENEVAL_CLIP_DIR: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * The version a GenEval score is stored with names its colour classifier too ("1.0.0+pixel-lab",
+ * "1.0.0+clip:<model>"): colour-task scores from different classifiers are not comparable.
+ */
+export function genevalScoreVersion(report: { scorer: { version: string }; colourClassifier: { id: string } }): string {
+  return `${report.scorer.version}+${report.colourClassifier.id}`;
 }
 
 /** Writes a run's images as GenEval's folder layout (metadata.jsonl + samples/NNNN.png per prompt). */

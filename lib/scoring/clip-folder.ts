@@ -1,24 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { Rng } from '../fixtures/random';
 import { dot, type TClipScorer } from './clip';
+import { parsePromptRecord, readPromptFolders, SCORER_FOLDER_RULES } from './geneval-images';
 import { quantileSorted } from '../stats/quantile';
-
-/**
- * Scores a folder of generated images in GenEval's layout with a CLIP-style scorer:
- *   IMAGES_DIR/<prompt id>/metadata.jsonl   one JSON record with "prompt" (and GenEval's "tag")
- *   IMAGES_DIR/<prompt id>/samples/<k>.png  the prompt's images (.png, .jpg or .jpeg; the display
- *                                           .webp copies `arena generate` writes beside them are
- *                                           not counted)
- * Each image gets f(cosine(image, prompt)); a prompt's score is the mean over its images; the
- * overall score is the mean over prompts (each prompt weighs the same, however many images it
- * has), with a percentile-bootstrap 95% interval from resampling prompts, seeded.
- */
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
-
-export type TPromptFolder = { id: string; prompt: string; tag: string | null; images: string[] };
 
 export const ZImageScoreSchema = z.object({ promptId: z.string(), file: z.string(), cosine: z.number(), score: z.number() });
 export const ZPromptScoreSchema = z.object({ promptId: z.string(), prompt: z.string(), tag: z.string().nullable(), images: z.number().int(), mean: z.number() });
@@ -41,38 +27,6 @@ export type TFolderOptions = { bootstrap?: number; seed?: number; onProgress?: (
 
 export const BOOTSTRAP_DEFAULTS = { resamples: 1000, seed: 0 } as const;
 
-export function readGenevalFolder(imagesDir: string): TPromptFolder[] {
-  const root = path.resolve(imagesDir);
-  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new AppError('BAD_REQUEST', `${root}: no such image folder`);
-  const folders: TPromptFolder[] = [];
-  for (const entry of fs.readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!entry.isDirectory()) continue;
-    const dir = path.join(root, entry.name);
-    const metaFile = path.join(dir, 'metadata.jsonl');
-    if (!fs.existsSync(metaFile)) throw new AppError('BAD_REQUEST', `${dir} has no metadata.jsonl: is ${root} a folder of generated images (GenEval layout)?`);
-    const line = fs.readFileSync(metaFile, 'utf8').split('\n').find((l) => l.trim());
-    let meta: { prompt?: unknown; tag?: unknown };
-    try {
-      meta = JSON.parse(line ?? '');
-    } catch (err) {
-      throw new AppError('BAD_REQUEST', `${metaFile}: not a JSON record (${(err as Error).message})`);
-    }
-    if (typeof meta.prompt !== 'string' || !meta.prompt.trim()) throw new AppError('BAD_REQUEST', `${metaFile}: no "prompt" string`);
-    const samples = path.join(dir, 'samples');
-    const images = fs.existsSync(samples)
-      ? fs
-          .readdirSync(samples)
-          .filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase()))
-          .sort()
-          .map((f) => path.join(samples, f))
-      : [];
-    if (images.length === 0) throw new AppError('BAD_REQUEST', `${samples} holds no images (${IMAGE_EXTENSIONS.join(', ')})`);
-    folders.push({ id: entry.name, prompt: meta.prompt, tag: typeof meta.tag === 'string' ? meta.tag : null, images });
-  }
-  if (folders.length === 0) throw new AppError('BAD_REQUEST', `${root} holds no prompt folders (<id>/metadata.jsonl and <id>/samples/*.png)`);
-  return folders;
-}
-
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /** Percentile bootstrap 95% interval of the mean: resample the values with replacement, seeded. */
@@ -91,25 +45,35 @@ export function bootstrapMeanCi(values: number[], resamples: number = BOOTSTRAP_
   return [quantileSorted(means, 0.025), quantileSorted(means, 0.975)];
 }
 
-/** Embeds each prompt once and its images in batches; `pairScore` turns a cosine into the metric. */
+/**
+ * Scores a folder of generated images in GenEval's layout (read by geneval-images.ts with
+ * SCORER_FOLDER_RULES: .png, .jpg or .jpeg samples, "prompt" and GenEval's "tag" from
+ * metadata.jsonl) with a CLIP-style scorer. Each image gets f(cosine(image, prompt)); a prompt's
+ * score is the mean over its images; the overall score is the mean over prompts (each prompt
+ * weighs the same, however many images it has), with a percentile-bootstrap 95% interval from
+ * resampling prompts, seeded.
+ *
+ * Embeds each prompt once and its images in batches; `pairScore` turns a cosine into the metric.
+ */
 export async function scoreFolder(imagesDir: string, scorer: TClipScorer, pairScore: (cosine: number) => number, opts: TFolderOptions = {}): Promise<TFolderScores> {
   const root = path.resolve(imagesDir);
-  const folders = readGenevalFolder(root);
+  const folders = readPromptFolders(root, SCORER_FOLDER_RULES, parsePromptRecord);
   const resamples = opts.bootstrap ?? BOOTSTRAP_DEFAULTS.resamples;
   const seed = opts.seed ?? BOOTSTRAP_DEFAULTS.seed;
   const total = folders.reduce((s, f) => s + f.images.length, 0);
-  const textEmbeds = await scorer.embedTexts(folders.map((f) => f.prompt));
+  const textEmbeds = await scorer.embedTexts(folders.map((f) => f.metadata.prompt));
   const images: TImageScore[] = [];
   const prompts: TPromptScore[] = [];
   for (const [i, f] of folders.entries()) {
-    const embeds = await scorer.embedImageFiles(f.images);
+    const files = f.images.map((rel) => path.join(root, rel));
+    const embeds = await scorer.embedImageFiles(files);
     const scores = embeds.map((e, k) => {
       const cos = dot(e, textEmbeds[i]);
       const score = pairScore(cos);
-      images.push({ promptId: f.id, file: path.relative(root, f.images[k]), cosine: cos, score });
+      images.push({ promptId: f.folder, file: path.relative(root, files[k]), cosine: cos, score });
       return score;
     });
-    prompts.push({ promptId: f.id, prompt: f.prompt, tag: f.tag, images: scores.length, mean: mean(scores) });
+    prompts.push({ promptId: f.folder, prompt: f.metadata.prompt, tag: f.metadata.tag, images: scores.length, mean: mean(scores) });
     opts.onProgress?.(images.length, total);
   }
   const promptMeans = prompts.map((p) => p.mean);

@@ -101,6 +101,7 @@ export async function classifyColourByPixels(crop: TColourCrop): Promise<{ colou
 
 export const PIXEL_COLOUR_CLASSIFIER: TNamedColourClassifier = {
   id: 'pixel-lab',
+  kind: 'pixel',
   title: 'pixel fallback: CIELAB lightness/chroma/hue rules, majority of the masked pixels (not GenEval\'s CLIP classifier)',
   version: PIXEL_COLOUR_CLASSIFIER_VERSION,
   classify: classifyColourByPixels,

@@ -5,47 +5,114 @@ import { AppError } from '../errors';
 import { parseGenEvalMetadata, type TGenEvalMetadata } from './geneval-protocol';
 import type { TRgbImage } from './types';
 
-export type TPromptFolder = {
-  /** The folder's number: the prompt's index in GenEval's metadata. */
-  index: number;
+/**
+ * The one reader of GenEval's image-folder layout, which `arena generate` writes and every scorer
+ * reads:
+ *   IMAGES_DIR/<prompt id>/metadata.jsonl    one JSON record (GenEval's metadata, or at least "prompt")
+ *   IMAGES_DIR/<prompt id>/samples/<k>.png   the prompt's images
+ * Scorers differ in how strict they are, so the rules are options; the two sets in use are below.
+ */
+export type TFolderRules = {
+  /** What names the official GenEval script reads: digits-only prompt folders and `<digits>.png` samples (exact case); anything else is skipped. Otherwise every sub-folder is a prompt folder and any file with an accepted extension (any case) is a sample. */
+  genevalNames: boolean;
+  /** Accepted sample extensions, lower case with the dot. */
+  extensions: readonly string[];
+  /** How metadata.jsonl holds its record: the whole file is one JSON value (json.load, as GenEval reads it), or its first non-empty line is. */
+  metadata: 'whole-file' | 'first-line';
+  /** A prompt folder without images: an error, or kept with none (the GenEval report names it and leaves it out). */
+  requireImages: boolean;
+};
+
+/**
+ * GenEval's rules (evaluate_images.py). One difference: a sample name must be digits + ".png"
+ * exactly (the official regex only anchors at the start, so it would also read a leftover
+ * "0000.png.tmp").
+ */
+export const GENEVAL_FOLDER_RULES: TFolderRules = { genevalNames: true, extensions: ['.png'], metadata: 'whole-file', requireImages: false };
+
+/**
+ * HPS and CLIPScore: any prompt folder name, .png, .jpg or .jpeg samples (the display .webp copies
+ * `arena generate` writes beside them are not counted), and every prompt must have images.
+ */
+export const SCORER_FOLDER_RULES: TFolderRules = { genevalNames: false, extensions: ['.png', '.jpg', '.jpeg'], metadata: 'first-line', requireImages: true };
+
+export type TPromptFolder<M> = {
+  /** The folder's name: the prompt id (for GenEval, the prompt's index in its metadata). */
   folder: string;
-  metadata: TGenEvalMetadata;
+  metadataFile: string;
+  metadata: M;
   /** Image paths relative to IMAGES_DIR, with forward slashes, in sample order. */
   images: string[];
 };
 
-/**
- * The prompts and images of a folder in GenEval's layout: IMAGES_DIR/<digits>/metadata.jsonl (one
- * metadata record) and IMAGES_DIR/<digits>/samples/<digits>.png. Other entries are ignored, as the
- * official script ignores them. One difference: a name must be digits + ".png" exactly (the
- * official regex only anchors at the start, so it would also read a leftover "0000.png.tmp").
- */
-export function listGenEvalFolders(imagesDir: string): TPromptFolder[] {
-  let names: string[];
+/** Orders `<digits>.<ext>` names by their number, everything else (and ties) by code unit. */
+function bySampleNumber(a: string, b: string): number {
+  const num = (n: string) => (/^\d+\./.test(n) ? Number(n.slice(0, n.indexOf('.'))) : Infinity);
+  return num(a) - num(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+function readRecord(file: string, how: TFolderRules['metadata']): unknown {
+  let text: string;
   try {
-    names = fs.readdirSync(imagesDir);
+    text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new AppError('NOT_FOUND', `cannot read the images folder ${imagesDir}: ${(err as Error).message}`);
+    throw new AppError('UNPROCESSABLE', `${file}: cannot read the metadata (${(err as Error).message})`);
   }
-  const out: TPromptFolder[] = [];
-  for (const folder of names.filter((n) => /^\d+$/.test(n)).sort()) {
-    const dir = path.join(imagesDir, folder);
-    if (!fs.statSync(dir).isDirectory()) continue;
-    const metaFile = path.join(dir, 'metadata.jsonl');
-    let raw: unknown;
-    try {
-      raw = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
-    } catch (err) {
-      throw new AppError('UNPROCESSABLE', `${metaFile}: cannot read one JSON metadata record (${(err as Error).message})`);
-    }
+  try {
+    return JSON.parse(how === 'whole-file' ? text : (text.split('\n').find((l) => l.trim()) ?? ''));
+  } catch (err) {
+    throw new AppError('UNPROCESSABLE', `${file}: not one JSON metadata record (${(err as Error).message})`);
+  }
+}
+
+/**
+ * The prompt folders of IMAGES_DIR in name order, each with its metadata record (checked by
+ * `parse`, which names the file in its errors) and its images.
+ */
+export function readPromptFolders<M>(imagesDir: string, rules: TFolderRules, parse: (record: unknown, file: string) => M): TPromptFolder<M>[] {
+  const root = path.resolve(imagesDir);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(root);
+  } catch (err) {
+    throw new AppError('NOT_FOUND', `cannot read the images folder ${root}: ${(err as Error).message}`);
+  }
+  const sampleName = rules.genevalNames
+    ? (n: string) => rules.extensions.some((ext) => n.endsWith(ext) && /^\d+$/.test(n.slice(0, -ext.length)))
+    : (n: string) => rules.extensions.includes(path.extname(n).toLowerCase());
+  const out: TPromptFolder<M>[] = [];
+  // stat, not the entry's own type: a symlinked prompt folder counts, as os.path.isdir counts it
+  const isDir = (p: string) => fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  const names = entries.filter((n) => (!rules.genevalNames || /^\d+$/.test(n)) && isDir(path.join(root, n)));
+  for (const folder of names.sort()) {
+    const dir = path.join(root, folder);
+    const metadataFile = path.join(dir, 'metadata.jsonl');
+    if (!fs.existsSync(metadataFile)) throw new AppError('UNPROCESSABLE', `${dir} has no metadata.jsonl: is ${root} a folder of generated images (GenEval layout)?`);
+    const metadata = parse(readRecord(metadataFile, rules.metadata), metadataFile);
     const samples = path.join(dir, 'samples');
-    const files = fs.existsSync(samples) ? fs.readdirSync(samples).filter((n) => /^\d+\.png$/.test(n) && fs.statSync(path.join(samples, n)).isFile()) : [];
-    files.sort((a, b) => Number(a.slice(0, -4)) - Number(b.slice(0, -4)) || a.localeCompare(b));
-    out.push({ index: Number(folder), folder, metadata: parseGenEvalMetadata(raw, metaFile), images: files.map((f) => `${folder}/samples/${f}`) });
+    const files = fs.existsSync(samples) ? fs.readdirSync(samples).filter((n) => sampleName(n) && fs.statSync(path.join(samples, n), { throwIfNoEntry: false })?.isFile()) : [];
+    if (rules.requireImages && !files.length) throw new AppError('UNPROCESSABLE', `${samples} holds no images (${rules.extensions.join(', ')})`);
+    out.push({ folder, metadataFile, metadata, images: files.sort(bySampleNumber).map((f) => `${folder}/samples/${f}`) });
   }
-  if (!out.length) throw new AppError('UNPROCESSABLE', `${imagesDir} has no prompt folders (<digits>/metadata.jsonl): is it a folder written by 'arena generate'?`);
-  if (!out.some((p) => p.images.length)) throw new AppError('UNPROCESSABLE', `${imagesDir} has prompt folders but no images (<digits>/samples/<digits>.png)`);
+  const exts = rules.extensions.join('|');
+  const layout = rules.genevalNames ? `<digits>/metadata.jsonl and <digits>/samples/<digits>${exts}` : `<id>/metadata.jsonl and <id>/samples/*${exts}`;
+  if (!out.length) throw new AppError('UNPROCESSABLE', `${root} has no prompt folders (${layout}): is it a folder written by 'arena generate'?`);
+  if (!out.some((p) => p.images.length)) throw new AppError('UNPROCESSABLE', `${root} has prompt folders but no images (${layout})`);
   return out;
+}
+
+export type TGenEvalFolder = TPromptFolder<TGenEvalMetadata> & { index: number };
+
+/** The prompt folders as GenEval reads them, with GenEval metadata; `index` is the folder's number. */
+export function listGenEvalFolders(imagesDir: string): TGenEvalFolder[] {
+  return readPromptFolders(imagesDir, GENEVAL_FOLDER_RULES, parseGenEvalMetadata).map((f) => ({ ...f, index: Number(f.folder) }));
+}
+
+/** A prompt for HPS and CLIPScore: "prompt" is required, GenEval's "tag" is kept when there is one. */
+export function parsePromptRecord(record: unknown, file: string): { prompt: string; tag: string | null } {
+  const r = (record ?? {}) as { prompt?: unknown; tag?: unknown };
+  if (typeof r !== 'object' || typeof r.prompt !== 'string' || !r.prompt.trim()) throw new AppError('UNPROCESSABLE', `${file}: no "prompt" string`);
+  return { prompt: r.prompt, tag: typeof r.tag === 'string' ? r.tag : null };
 }
 
 /** Width and height after EXIF orientation, read from the header only. */

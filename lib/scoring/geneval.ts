@@ -3,7 +3,7 @@ import { AppError } from '../errors';
 import { PIXEL_COLOUR_CLASSIFIER } from './colour-pixel';
 import { cropObject } from './crop';
 import { boxProblem, readDetectionsFile, type TDetectionsFile } from './detections-file';
-import { imageSize, listGenEvalFolders, readRgb, type TPromptFolder } from './geneval-images';
+import { imageSize, listGenEvalFolders, readRgb, type TGenEvalFolder } from './geneval-images';
 import { judgeImage, type TClauseFailure } from './geneval-judge';
 import { GENEVAL_PROTOCOL, genEvalClassNames, keptDetections, type TGenEvalProtocol } from './geneval-protocol';
 import { summariseGenEval, type TInterval, type TTaskScore } from './geneval-summary';
@@ -15,7 +15,7 @@ export type TScoreGenEvalOptions = {
   /** Exactly one of a detector to run on every image and a detections file made elsewhere. */
   detector?: TNamedDetector;
   detectionsFile?: string;
-  /** Default: the pixel fallback (colour-pixel.ts). */
+  /** GenEval's CLIP classifier (colour-clip.ts) or, by default, the pixel fallback (colour-pixel.ts). */
   colourClassifier?: TNamedColourClassifier;
   /** Bootstrap rounds for the 95% intervals (default 1000; 0 = no intervals). */
   bootstrapRounds?: number;
@@ -42,7 +42,8 @@ export type TGenEvalReport = {
   imagesDir: string;
   protocol: TGenEvalProtocol;
   detections: { source: 'file'; file: string; sha256: string } | { source: 'detector'; id: string; title: string };
-  colourClassifier: { id: string; title: string; version: string; objectsClassified: number };
+  /** Which colour classifier ran: `clip:<model>` (GenEval's method) or the pixel fallback. */
+  colourClassifier: { id: string; kind: 'clip' | 'pixel'; title: string; version: string; fixture: boolean; objectsClassified: number };
   overall: { score: number; ci: TInterval | null };
   tasks: TTaskScore[];
   /** False when a GenEval task has no images here; overall is then the mean of the tasks present. */
@@ -64,7 +65,7 @@ function fail(problems: string[], what: string): never {
 }
 
 /** Every image has a line, every line an image, and every box and mask fits its image. */
-async function checkFileAgainstImages(imagesDir: string, folders: TPromptFolder[], file: TDetectionsFile): Promise<void> {
+async function checkFileAgainstImages(imagesDir: string, folders: TGenEvalFolder[], file: TDetectionsFile): Promise<void> {
   const problems: string[] = [];
   const images = folders.flatMap((f) => f.images);
   const missing = images.filter((k) => !file.entries.has(k));
@@ -143,11 +144,11 @@ export async function scoreGenEval(imagesDir: string, o: TScoreGenEvalOptions): 
       const verdict = await judgeImage(
         f.metadata,
         kept,
-        async (obj) => {
+        async (obj, className) => {
           const img = await load();
           const crop = cropObject(img, obj.box, obj.mask ?? (obj.rle ? decodeRle(obj.rle) : undefined));
           classified++;
-          return (await classifier.classify(crop)).colour;
+          return (await classifier.classify(crop, className)).colour;
         },
         protocol.positionThreshold,
       );
@@ -168,7 +169,9 @@ export async function scoreGenEval(imagesDir: string, o: TScoreGenEvalOptions): 
   const notes: string[] = [];
   if (summary.missingTasks.length) notes.push(`no images for ${summary.missingTasks.join(', ')}: overall is the mean of the ${summary.tasks.length} task(s) present, not comparable with a full GenEval score`);
   if (scored.length < prompts.length) notes.push(`${prompts.length - scored.length} prompt folder(s) have no images and are left out`);
-  if (classified && classifier.id === PIXEL_COLOUR_CLASSIFIER.id) notes.push('colours were judged by the pixel fallback, not GenEval\'s CLIP ViT-L-14 zero-shot classifier: colors and color_attr scores are not comparable with published GenEval numbers');
+  if (classified && classifier.kind === 'pixel') notes.push('colours were judged by the pixel fallback, not GenEval\'s CLIP ViT-L-14 zero-shot classifier: colors and color_attr scores are not comparable with published GenEval numbers');
+  if (classified && classifier.kind === 'clip') notes.push(`colours were judged by GenEval's zero-shot method with ${classifier.id}; colors and color_attr scores are comparable with published GenEval numbers only when that is OpenAI CLIP ViT-L-14`);
+  if (classified && classifier.fixture) notes.push(`the colour classifier ${classifier.id} is a test fixture: colors and color_attr scores mean nothing`);
   if (classified && candidates && masks === 0) notes.push('the detections have no masks, so colours were judged on whole boxes (background included)');
   const { id, title, version } = scorerInfo('geneval');
   return {
@@ -176,7 +179,7 @@ export async function scoreGenEval(imagesDir: string, o: TScoreGenEvalOptions): 
     imagesDir: path.resolve(imagesDir),
     protocol,
     detections: file ? { source: 'file', file: file.file, sha256: file.sha256 } : { source: 'detector', id: o.detector!.id, title: o.detector!.title },
-    colourClassifier: { id: classifier.id, title: classifier.title, version: classifier.version, objectsClassified: classified },
+    colourClassifier: { id: classifier.id, kind: classifier.kind, title: classifier.title, version: classifier.version, fixture: classifier.fixture ?? false, objectsClassified: classified },
     overall: summary.overall,
     tasks: summary.tasks,
     complete: summary.missingTasks.length === 0,

@@ -37,10 +37,15 @@ export type TColourCrop = { width: number; height: number; rgb: Uint8Array; mask
 
 export type TColourResult = { colour: string; scores: Record<string, number> };
 
-export type TColourClassifier = (crop: TColourCrop) => Promise<TColourResult>;
+/** Names the colour of one object; `className` is its COCO class (CLIP's prompts name it). */
+export type TColourClassifier = (crop: TColourCrop, className: string) => Promise<TColourResult>;
 
-/** A named colour classifier, so a report can say which one ran. */
-export type TNamedColourClassifier = { id: string; title: string; version: string; classify: TColourClassifier };
+/**
+ * A named colour classifier, so a report can say which one ran: `kind` 'clip' is GenEval's own
+ * method (zero-shot CLIP), 'pixel' the model-free fallback. `fixture`: a test model whose colours
+ * mean nothing.
+ */
+export type TNamedColourClassifier = { id: string; kind: 'clip' | 'pixel'; title: string; version: string; fixture?: boolean; classify: TColourClassifier };
 
 export type TScorerInfo = {
   id: string;

@@ -26,8 +26,11 @@ export const scoreJob = defineJob({
       if (scorer === 'geneval') {
         const { scoreGenEval } = await import('../../scoring/geneval');
         const { loadOnnxDetector, namedDetector } = await import('../../scoring/onnx-detector');
-        const report = await scoreGenEval(tmp, { detector: namedDetector(await loadOnnxDetector(dir)), onProgress });
-        saved = await scores.saveScore({ runId, scorer, version: report.scorer.version, fixture, score: report.overall.score, ciLow: report.overall.ci?.[0] ?? null, ciHigh: report.overall.ci?.[1] ?? null, report, jobId: ctx.jobId });
+        const detector = namedDetector(await loadOnnxDetector(dir));
+        const colourClassifier = await scores.genevalColourClassifier();
+        const report = await scoreGenEval(tmp, { detector, colourClassifier, onProgress }).finally(() => colourClassifier?.release());
+        const version = scores.genevalScoreVersion(report);
+        saved = await scores.saveScore({ runId, scorer, version, fixture: fixture || report.colourClassifier.fixture, score: report.overall.score, ciLow: report.overall.ci?.[0] ?? null, ciHigh: report.overall.ci?.[1] ?? null, report, jobId: ctx.jobId });
       } else {
         const report = scorer === 'hps' ? await (await import('../../scoring/hps')).scoreHps(tmp, dir) : await (await import('../../scoring/clip-score')).scoreClip(tmp, dir);
         const version = 'hpsVersion' in report ? report.hpsVersion : `w=${report.w}`;
