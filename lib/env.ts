@@ -86,6 +86,11 @@ export const ZEnvSchema = z
     CLIP_SCORER_DIR: z.string().min(1).optional(),
     /** Largest model bundle accepted by upload (archive and unpacked size), in bytes. */
     UPLOAD_MAX_BYTES: int(1024, Number.MAX_SAFE_INTEGER, 50 * 2 ** 30),
+    /**
+     * Requests a minute one participant (by session, or by address before a session exists) may
+     * make to the participant API; more get 429. Counted per web process.
+     */
+    PARTICIPANT_RATE_LIMIT: int(10, 1_000_000, 240),
     /** Registers the queue's own test job types; for the test suite only. */
     ARENA_TEST_JOBS: bool(false),
   })
