@@ -76,17 +76,8 @@ function readJson(file: string): Record<string, unknown> {
   }
 }
 
-/** Only word-level tokenizers can be read so far: say which type a folder has, rather than mis-tokenise. */
-function loadWordLevelTokenizer(dir: string): TTokenizer {
-  const file = path.join(dir, 'tokenizer.json');
-  if (!fs.existsSync(file)) throw new AppError('UNPROCESSABLE', `${dir} has no tokenizer.json`);
-  const type = (readJson(file).model as { type?: unknown } | undefined)?.type;
-  if (type !== 'WordLevel') {
-    throw new AppError(
-      'UNPROCESSABLE',
-      `${file}: the tokenizer is ${typeof type === 'string' ? `"${type}"` : 'of an unknown type'}, but only word-level ("WordLevel") tokenizers are supported yet; CLIP and HPSv2 checkpoints use a byte-level BPE tokenizer, which cannot be read here`,
-    );
-  }
+/** The scorer's tokenizer (word-level fixtures, or CLIP's byte-level BPE from tokenizer.json or vocab.json + merges.txt). */
+function loadScorerTokenizer(dir: string): TTokenizer {
   try {
     return loadTokenizer(dir, '');
   } catch (err) {
@@ -94,8 +85,10 @@ function loadWordLevelTokenizer(dir: string): TTokenizer {
   }
 }
 
-function padId(dir: string): number {
-  const spec = readJson(path.join(dir, 'tokenizer.json')) as { padding?: { pad_id?: number } | null };
+function padId(dir: string, tokenizer: TTokenizer): number {
+  if (tokenizer.padId !== undefined) return tokenizer.padId;
+  const file = path.join(dir, 'tokenizer.json');
+  const spec = fs.existsSync(file) ? (readJson(file) as { padding?: { pad_id?: number } | null }) : {};
   return spec.padding?.pad_id ?? 0;
 }
 
@@ -123,8 +116,8 @@ export async function loadClipScorer(dir: string, opts: TClipLoadOptions = {}): 
   const config = fs.existsSync(configFile) ? readJson(configFile) : {};
   const preFile = path.join(root, 'preprocessor_config.json');
   const preprocess = fs.existsSync(preFile) ? parsePreprocessorConfig(preFile) : CLIP_224;
-  const tokenizer = loadWordLevelTokenizer(root);
-  const pad = padId(root);
+  const tokenizer = loadScorerTokenizer(root);
+  const pad = padId(root, tokenizer);
   const batchSize = opts.batchSize ?? 8;
   const sessionOpts = { providers: opts.providers, threads: opts.threads };
 

@@ -222,9 +222,9 @@ describe('HPS', () => {
     await expect(scoreHps(images, fixtureAs21, CPU)).rejects.toThrow(/random-weight fixture/);
   });
 
-  it('names the tokenizer type when it is not word-level', async () => {
-    const bpe = variant('bpe', (d) => editJson(path.join(d, 'tokenizer.json'), (j) => ((j.model as Record<string, unknown>).type = 'BPE')));
-    await expect(loadClipScorer(bpe, CPU)).rejects.toThrow(/tokenizer is "BPE".*word-level/);
+  it('reports a broken tokenizer with its file, before any scoring', async () => {
+    const bpe = variant('bpe', (d) => editJson(path.join(d, 'tokenizer.json'), (j) => ((j.model as Record<string, unknown>).type = 'Nonsense')));
+    await expect(loadClipScorer(bpe, CPU)).rejects.toThrow(/tokenizer\.json/);
   });
 });
 
