@@ -24,6 +24,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             </Link>
             <Link href="/leaderboard" className="text-sm text-slate-600 hover:text-slate-900">Leaderboard</Link>
             <Link href="/research/models" className="text-sm text-slate-600 hover:text-slate-900">Models</Link>
+            <Link href="/research/studies" className="text-sm text-slate-600 hover:text-slate-900">Studies</Link>
             <Link href="/research/jobs" className="text-sm text-slate-600 hover:text-slate-900">Jobs</Link>
             {user?.role === 'admin' && (
               <Link href="/research/admin/users" className="text-sm text-slate-600 hover:text-slate-900">Users</Link>

@@ -160,8 +160,10 @@ export async function getStudy(id: string, user: TSessionUser | null): Promise<T
   return toView(s);
 }
 
-export async function listStudies(): Promise<(Omit<TStudyView, 'design' | 'items' | 'comparisons'> & { participants: number; votes: number })[]> {
-  return (await repo.listStudies()).map((s) => ({
+/** The studies this user manages: their own, or every study for an admin (null: every study). */
+export async function listStudies(user: TSessionUser | null): Promise<(Omit<TStudyView, 'design' | 'items' | 'comparisons'> & { participants: number; votes: number })[]> {
+  const all = await repo.listStudies();
+  return all.filter((s) => !user || user.role === 'admin' || s.createdById === user.id).map((s) => ({
     id: s.id,
     slug: s.slug,
     title: s.title,

@@ -149,6 +149,7 @@ export function ParticipantFlow({ slug, preview, prolific }: { slug: string; pre
       )}
       {stage === 'trials' && state && (
         <Trials
+          key={state.trial?.token ?? 'none'}
           slug={slug}
           q={q}
           state={state}
@@ -174,16 +175,8 @@ function Trials({ slug, q, state, onState }: { slug: string; q: string; state: T
   const [pending, setPending] = useState<{ key: string; choice: TChoice; responseMs: number }[] | null>(null);
   const shownAt = useRef<number | null>(null);
 
-  // a new trial: start over, and fetch the one after it in the background
-  useEffect(() => {
-    setQuestionIndex(0);
-    setAnswers([]);
-    setLoaded({ left: false, right: false });
-    setError(null);
-    setPending(null);
-    shownAt.current = null;
-    preload(state.next);
-  }, [trial.token, state.next]);
+  // each trial mounts afresh (keyed by its token); fetch the one after it in the background
+  useEffect(() => preload(state.next), [state.next]);
 
   const ready = loaded.left && loaded.right;
   useEffect(() => {
