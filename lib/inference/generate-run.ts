@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { quantile } from '../stats/quantile';
-import { GpuMemorySampler, type TGpuMemory } from './gpu-memory';
+import { describeHardware, GpuMemorySampler, type TGpuMemory } from './gpu-memory';
 import { encodeDisplayWebp, encodePng } from './images';
 import { TextToImagePipeline } from './pipeline';
 import type { TPrompt } from './prompts';
@@ -20,6 +20,8 @@ export type TRunSummary = {
   /** Peak GPU memory while generating (nvidia-smi), when the run was on a GPU provider. */
   gpuMemory: TGpuMemory | null;
   versions: { onnxruntime: string; node: string };
+  /** Where it ran: the CPU model and core count, and the GPU when a GPU provider ran. */
+  hardware: string;
 };
 
 /** Seed of image k of a prompt: base seed + k, the same for every variant of a model. */
@@ -82,5 +84,6 @@ export async function generateRun(modelDir: string, outDir: string, prompts: TPr
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     gpuMemory,
     versions: { onnxruntime: ORT_VERSION, node: process.version },
+    hardware: describeHardware(gpuMemory?.device),
   };
 }

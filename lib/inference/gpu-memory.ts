@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { execFile } from 'node:child_process';
 
 /**
@@ -110,4 +111,10 @@ export class GpuMemorySampler {
     }
     this.samples++;
   }
+}
+
+/** Where a measurement ran, in words: "16 x Intel(R) Xeon(R) Processor + NVIDIA H200". */
+export function describeHardware(gpuDevice: string | null | undefined): string {
+  const cpus = os.cpus();
+  return [`${cpus.length} x ${cpus[0]?.model?.trim() || 'unknown CPU'}`, gpuDevice].filter(Boolean).join(' + ');
 }
