@@ -51,6 +51,8 @@ export default defineConfig({
       JOB_HEARTBEAT_SECONDS: '1',
       LOGIN_MAX_FAILURES: '20',
       LOG_LEVEL: 'warn',
+      // The specs make their own data; the demo chain would compete with them for the one worker.
+      DEMO: '0',
     },
   },
 });

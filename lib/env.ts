@@ -91,6 +91,11 @@ export const ZEnvSchema = z
      * make to the participant API; more get 429. Counted per web process.
      */
     PARTICIPANT_RATE_LIMIT: int(10, 1_000_000, 240),
+    /**
+     * On a fresh database, npm start has the workers build a demo on the built-in fixture model:
+     * compressed variants, images, scores and an open study marked as demo data. 0 turns it off.
+     */
+    DEMO: bool(true),
     /** Registers the queue's own test job types; for the test suite only. */
     ARENA_TEST_JOBS: bool(false),
   })

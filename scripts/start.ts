@@ -13,7 +13,8 @@ import { disconnectDb } from '../lib/db';
 import { env, EnvError, type TEnv } from '../lib/env';
 import { enqueueJob } from '../lib/jobs/service';
 import { migrateDeploy } from '../lib/migrate';
-import { seedFixtureModel } from '../lib/models/seed';
+import { demoStatus } from '../lib/jobs/definitions/demo';
+import { seedDemo, seedFixtureModel } from '../lib/models/seed';
 import { ensureAdminFromEnv } from '../lib/users/service';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -99,9 +100,13 @@ async function main() {
   say('Database schema is up to date.');
 
   const admin = await ensureAdminFromEnv();
-  // A first look: one finished self-test on the Jobs page shows the worker is alive.
-  await enqueueJob('demo.selftest', { steps: 5, stepMs: 200 }, { dedupeKey: 'seed:first-selftest' });
+  // A first look: one finished self-test on the Jobs page shows the worker is alive (ahead of the demo's jobs).
+  await enqueueJob('demo.selftest', { steps: 5, stepMs: 200 }, { dedupeKey: 'seed:first-selftest', priority: 3 });
   if ((await seedFixtureModel()) === 'created') say('Registered the built-in fixture model; its sensitivity is being measured.');
+  if (e.DEMO && (await seedDemo()) === 'queued') {
+    say('Preparing a demo on it: the workers compress it three ways, generate and score images with every variant');
+    say('and open a study marked as demo data (about 2-4 minutes once they run). DEMO=0 turns this off.');
+  }
   await disconnectDb();
 
   const childEnv: Record<string, string> = {
@@ -177,6 +182,45 @@ async function main() {
     say('or start with ADMIN_EMAIL and ADMIN_PASSWORD set.');
   }
   say('Press Ctrl-C to stop.');
+  await reportDemo(e.PUBLIC_URL);
+}
+
+/** Says where the demo stands, and keeps watching until its study is open (or it stopped). */
+async function reportDemo(publicUrl: string) {
+  const tell = (status: Awaited<ReturnType<typeof demoStatus>>, first: boolean): boolean => {
+    if (status.state === 'ready') {
+      say('');
+      say(`Demo study (demo data) is open: try it at ${publicUrl}${status.study.participantPath}`);
+      say(`  its results: ${publicUrl}${status.study.researcherPath}; the leaderboard (${publicUrl}/leaderboard) includes it once it has votes.`);
+      return true;
+    }
+    if (status.state === 'failed') {
+      say('');
+      say(`The demo stopped: ${status.error}`);
+      say(`  See ${publicUrl}/research/jobs.`);
+      return true;
+    }
+    if (first && status.state === 'preparing') say(`The demo is being prepared: watch ${publicUrl}/research/jobs; its study link will be printed here.`);
+    return status.state === 'none';
+  };
+  try {
+    if (tell(await demoStatus(), true)) return;
+  } catch {
+    return; // the demo is a nicety: never stop npm start over it
+  }
+  const deadline = Date.now() + 30 * 60_000;
+  let done = false;
+  const timer = setInterval(() => {
+    if (Date.now() > deadline) return clearInterval(timer);
+    demoStatus()
+      .then((status) => {
+        if (done) return;
+        done = tell(status, false);
+        if (done) clearInterval(timer);
+      })
+      .catch(() => {});
+  }, 3000);
+  timer.unref();
 }
 
 main().catch(async (err) => {

@@ -10,6 +10,8 @@ export const ZStartRunSchema = z.object({
   /** For "custom": one prompt a line. */
   customPrompts: z.string().max(200_000).optional(),
   limit: z.number().int().min(1).max(10_000).optional(),
+  /** With a limit on GenEval: take prompts evenly from all six tasks instead of the first N (which are all single objects). */
+  spread: z.boolean().default(false),
   imagesPerPrompt: z.number().int().min(1).max(64).default(4),
   steps: z.number().int().min(1).max(500).default(20),
   guidance: z.number().min(1).max(50).default(3),
@@ -34,7 +36,7 @@ export type TRunView = {
 };
 
 /** Creates a generation run for a variant and queues the job that fills it. */
-export async function startRun(modelId: string, input: TStartRun, userId: string | null): Promise<{ runId: string; job: TJobView }> {
+export async function startRun(modelId: string, input: TStartRun, userId: string | null, opts: { priority?: number } = {}): Promise<{ runId: string; job: TJobView }> {
   const o = ZStartRunSchema.parse(input);
   const { findVariant } = await import('../models/repository');
   const variant = await findVariant(o.variantId);
@@ -51,7 +53,7 @@ export async function startRun(modelId: string, input: TStartRun, userId: string
     const { loadPrompts } = await import('../inference/prompts');
     prompts = loadPrompts('geneval');
   }
-  if (o.limit) prompts = prompts.slice(0, o.limit);
+  if (o.limit) prompts = o.spread ? spreadOverTags(prompts, o.limit) : prompts.slice(0, o.limit);
   const run = await repo.insertRun({
     variantId: o.variantId,
     promptSet: o.promptSet,
@@ -62,7 +64,7 @@ export async function startRun(modelId: string, input: TStartRun, userId: string
     seed: o.seed,
     createdById: userId,
   });
-  const { job } = await enqueueJob('generate', { runId: run.id }, { createdById: userId, dedupeKey: `generate:${run.id}` });
+  const { job } = await enqueueJob('generate', { runId: run.id }, { createdById: userId, dedupeKey: `generate:${run.id}`, priority: opts.priority });
   await repo.setRunJob(run.id, job.id);
   return { runId: run.id, job };
 }
@@ -104,4 +106,19 @@ export async function imageFile(id: string, kind: 'png' | 'webp'): Promise<{ sha
   const image = await repo.findImage(id);
   if (!image) throw new AppError('NOT_FOUND', 'No such image.');
   return kind === 'png' ? { sha256: image.pngSha256, contentType: 'image/png' } : { sha256: image.webpSha256, contentType: 'image/webp' };
+}
+
+/** Up to `limit` prompts taken round-robin over their tags (GenEval's tasks), each tag in file order. */
+export function spreadOverTags<T extends { tag?: string }>(prompts: T[], limit: number): T[] {
+  const byTag = new Map<string, T[]>();
+  for (const p of prompts) {
+    const list = byTag.get(p.tag ?? '') ?? [];
+    list.push(p);
+    byTag.set(p.tag ?? '', list);
+  }
+  const out: T[] = [];
+  for (let i = 0; out.length < limit && out.length < prompts.length; i++) {
+    for (const list of byTag.values()) if (i < list.length && out.length < limit) out.push(list[i]);
+  }
+  return out;
 }

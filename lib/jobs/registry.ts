@@ -1,6 +1,7 @@
 import { env } from '../env';
 import { AppError } from '../errors';
 import { compressJob, sensitivityJob } from './definitions/compress';
+import { demoPipeline } from './definitions/demo';
 import { demoSelftest } from './definitions/demo-selftest';
 import { generateJob } from './definitions/generate';
 import { scoreJob } from './definitions/score';
@@ -8,7 +9,7 @@ import { testAppend, testFail, testNoop } from './definitions/test-jobs';
 import type { JobDefinition } from './types';
 
 /** Every job type the platform knows. Later features add their definitions here. */
-const DEFINITIONS: JobDefinition<any>[] = [demoSelftest, compressJob, sensitivityJob, generateJob, scoreJob];
+const DEFINITIONS: JobDefinition<any>[] = [demoSelftest, compressJob, sensitivityJob, generateJob, scoreJob, demoPipeline];
 
 const TEST_DEFINITIONS: JobDefinition<any>[] = [testAppend, testFail, testNoop];
 

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { env } from '../env';
 import { writeFixtureBundle } from '../fixtures/bundle';
+import { DEMO_JOB, DEMO_PRIORITY, type TDemoOptions } from '../jobs/definitions/demo';
 import { enqueueJob } from '../jobs/service';
+import { modelNameTaken } from './repository';
 import { hasModels, registerModel } from './service';
 
 export const FIXTURE_MODEL_NAME = 'fixture-mmdit-12';
@@ -28,4 +30,16 @@ export async function seedFixtureModel(): Promise<'created' | 'exists'> {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * Queues the demo built on the fixture model (lib/jobs/definitions/demo.ts) once per database:
+ * its first round has a fixed dedupe key, so a restart, or a database whose demo was made long
+ * ago, queues nothing. A database without the fixture model (it had models of its own before the
+ * seed ran) gets no demo. The options size the demo (tests make it tiny).
+ */
+export async function seedDemo(options: Partial<TDemoOptions> = {}): Promise<'queued' | 'exists' | 'no-fixture'> {
+  if (!(await modelNameTaken(FIXTURE_MODEL_NAME))) return 'no-fixture';
+  const { created } = await enqueueJob(DEMO_JOB, { ...options, round: 1 }, { priority: DEMO_PRIORITY.round });
+  return created ? 'queued' : 'exists';
 }

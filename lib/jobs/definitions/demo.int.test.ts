@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { db } from '../../db';
+import { TextToImagePipeline } from '../../inference/pipeline';
+import { FIXTURE_MODEL_NAME, seedDemo, seedFixtureModel } from '../../models/seed';
+import { getModelView, listModelViews } from '../../models/service';
+import { getStudy } from '../../studies/service';
+import { createTestDatabase, testProviders, type TTestDatabase } from '../../testing/databases';
+import { waitFor } from '../../testing/wait';
+import { testWorker } from '../../testing/worker';
+import { cancelJob, enqueueJob, getJobView, listJobViews } from '../service';
+import { compressJob, sensitivityJob } from './compress';
+import { DEMO_JOB, DEMO_PRIORITY, demoPipeline, demoStatus, type TDemoOptions } from './demo';
+import { generateJob } from './generate';
+import { scoreJob } from './score';
+
+/** The whole chain on the real fixture model, sized down so it takes seconds. */
+const TINY: Partial<TDemoOptions> = { prompts: 2, imagesPerPrompt: 1, steps: 2, calibrationSamples: 1, latencySteps: 0 };
+const ADMIN = { id: 'test-admin', role: 'admin' as const };
+
+/** Runs a worker with the demo's job types until `done` says so. */
+async function runWorkerUntil(done: () => Promise<boolean>, concurrency = 1): Promise<void> {
+  const w = testWorker([demoPipeline, compressJob, sensitivityJob, generateJob, scoreJob], { concurrency });
+  void w.start();
+  try {
+    await waitFor(done, { timeoutMs: 150_000, intervalMs: 200, what: 'the demo to finish' });
+  } finally {
+    await w.stop();
+  }
+}
+
+async function counts() {
+  const prisma = await db();
+  const [variants, runs, images, scores, studies, jobs] = await Promise.all([
+    prisma.modelVariant.count(),
+    prisma.generationRun.count(),
+    prisma.generatedImage.count(),
+    prisma.scoreResult.count(),
+    prisma.study.count(),
+    prisma.job.count({ where: { type: { not: DEMO_JOB } } }),
+  ]);
+  return { variants, runs, images, scores, studies, jobs };
+}
+
+describe.each(testProviders())('the demo npm start builds, on %s', (provider) => {
+  let database: TTestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(provider);
+  });
+  afterAll(async () => {
+    await TextToImagePipeline.releaseAll();
+    await database?.drop();
+  });
+
+  it('compresses the fixture three ways, generates, scores and opens a demo study, with no votes', async () => {
+    expect(await seedDemo(TINY)).toBe('no-fixture');
+    expect(await seedFixtureModel()).toBe('created');
+    // the seed's component sensitivity is for the model page, not the demo: keep the test short
+    for (const j of await listJobViews({ type: 'sensitivity' })) await cancelJob(j.id, ADMIN);
+    expect(await seedDemo(TINY)).toBe('queued');
+    expect(await seedDemo(TINY)).toBe('exists');
+    expect(await demoStatus()).toMatchObject({ state: 'preparing' });
+
+    // two slots, so rounds also meet children still running and wait for them
+    await runWorkerUntil(async () => (await demoStatus()).state !== 'preparing', 2);
+    const status = await demoStatus();
+    expect(status, JSON.stringify(status)).toMatchObject({ state: 'ready' });
+    if (status.state !== 'ready') return;
+
+    const model = (await getModelView((await listModelViews()).find((m) => m.name === FIXTURE_MODEL_NAME)!.id))!;
+    const byName = Object.fromEntries(model.variants.map((v) => [v.name, v]));
+    expect(Object.keys(byName).sort()).toEqual(['early-80', 'hp-80', 'hp-80-int4', 'original']);
+    const removed = (name: string) => (byName[name].report as { removed: { block: number }[] }).removed.map((r) => r.block).sort((a, b) => a - b);
+    // HierarchicalPrune keeps blocks 0-3; the contrast cuts the earliest blocks to the same budget
+    expect(removed('hp-80').length).toBeGreaterThan(0);
+    expect(Math.min(...removed('hp-80'))).toBeGreaterThanOrEqual(4);
+    expect(removed('hp-80-int4')).toEqual(removed('hp-80'));
+    expect((byName['hp-80-int4'].report as { int4: unknown }).int4).not.toBeNull();
+    expect(removed('early-80')).toEqual(removed('hp-80').map((_, i) => i));
+    for (const v of ['hp-80', 'hp-80-int4', 'early-80']) expect(byName[v].parentId).toBe(byName.original.id);
+
+    const prisma = await db();
+    const runs = await prisma.generationRun.findMany({ include: { images: true, scores: true } });
+    expect(runs).toHaveLength(4);
+    for (const run of runs) {
+      expect(run).toMatchObject({ promptSet: 'geneval', steps: 2, imagesPerPrompt: 1 });
+      expect(run.images).toHaveLength(2);
+      expect(run.scores.map((s) => s.scorer).sort()).toEqual(['geneval', 'hps']);
+      expect(run.scores.every((s) => s.fixture)).toBe(true);
+    }
+    // the same seed everywhere, so every variant's images pair up with the original's
+    expect(new Set(runs.map((r) => r.images.map((i) => i.seed).join(','))).size).toBe(1);
+
+    const study = (await getStudy(status.study.id, null))!;
+    expect(study).toMatchObject({ demo: true, status: 'open', accepting: true, items: 2, slug: status.study.slug });
+    expect(study.design.criteria).toEqual([{ key: 'overall', question: 'Which image looks better?' }]);
+    expect(study.arms.map((a) => a.variantName).sort()).toEqual(['early-80', 'hp-80', 'hp-80-int4', 'original']);
+    expect(status.study.participantPath).toBe(`/s/${study.slug}`);
+    expect(await prisma.studyVote.count()).toBe(0);
+  });
+
+  it('makes nothing twice: a restart queues nothing, and running the pipeline again finds everything done', async () => {
+    const before = await counts();
+    expect(await seedDemo(TINY)).toBe('exists');
+    const { job } = await enqueueJob(DEMO_JOB, { ...TINY, round: 100 }, { priority: DEMO_PRIORITY.round });
+    await runWorkerUntil(async () => (await getJobView(job.id)).status !== 'queued' && (await getJobView(job.id)).status !== 'running');
+    const again = await getJobView(job.id);
+    expect(again.status, again.error ?? '').toBe('succeeded');
+    expect(again.result).toMatchObject({ ready: true, queued: [], study: { slug: ((await demoStatus()) as { study: { slug: string } }).study.slug } });
+    expect(await counts()).toEqual(before);
+  });
+});
