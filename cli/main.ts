@@ -2,6 +2,7 @@ import { disconnectDb } from '../lib/db';
 import { env, EnvError } from '../lib/env';
 import { AppError } from '../lib/errors';
 import { helpText, parseCommandArgs, type TCommand, UsageError } from './framework';
+import { bt } from './commands/bt';
 import { jobsCancel, jobsEnqueue, jobsList, jobsRetry } from './commands/jobs';
 import { fixture, inspect } from './commands/onnx';
 import { compress } from './commands/compress';
@@ -15,7 +16,7 @@ import { migrate, worker } from './commands/system';
 import { userCreate, userList } from './commands/user';
 
 /** Every verb of `arena`; later features add theirs here. */
-const COMMANDS: TCommand[] = [userCreate, userList, migrate, worker, jobsList, jobsEnqueue, jobsCancel, jobsRetry, fixture, inspect, sensitivity, plan, compress, modelsAdd, modelsList, modelsAcceptStudent, generate, scoreGeneval, scoreHps, scoreClip];
+const COMMANDS: TCommand[] = [userCreate, userList, migrate, worker, jobsList, jobsEnqueue, jobsCancel, jobsRetry, fixture, inspect, sensitivity, plan, compress, modelsAdd, modelsList, modelsAcceptStudent, generate, scoreGeneval, scoreHps, scoreClip, bt];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
