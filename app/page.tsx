@@ -1,6 +1,16 @@
 import Link from 'next/link';
+import { buildLeaderboard } from '@/lib/leaderboard/service';
+import { openVolunteerStudies } from '@/lib/studies/service';
 
-export default function HomePage() {
+export const dynamic = 'force-dynamic';
+
+export default async function HomePage() {
+  const [board, studies] = await Promise.all([buildLeaderboard({ bootstrap: 200 }), openVolunteerStudies()]);
+  const ranked = board.rows.some((r) => r.human) ? 'human' : 'geneval';
+  const top = board.rows
+    .filter((r) => r[ranked])
+    .sort((a, b) => b[ranked]!.value - a[ranked]!.value)
+    .slice(0, 5);
   return (
     <div className="space-y-10">
       <section className="space-y-4">
@@ -24,12 +34,49 @@ export default function HomePage() {
 
       <section className="space-y-2">
         <h2 className="text-xl font-semibold">Leaderboard</h2>
-        <p className="text-slate-600">No model has been evaluated yet. Results appear here once a researcher has generated and scored a model.</p>
+        {top.length === 0 ? (
+          <p className="text-slate-600">No model has been scored yet. Results appear here once a researcher has generated and scored a model.</p>
+        ) : (
+          <>
+            <p className="text-sm text-slate-600">Top variants by {ranked === 'human' ? 'human rating (Bradley-Terry, 95% interval)' : 'GenEval (95% interval)'}:</p>
+            <ol className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm" data-testid="home-top">
+              {top.map((r) => {
+                const m = r[ranked]!;
+                const d = ranked === 'human' ? 0 : 3;
+                return (
+                  <li key={r.variantId} className="flex flex-wrap items-baseline justify-between gap-2 px-4 py-2">
+                    <Link className="font-medium text-brand-700 hover:underline" href={`/models/${r.modelId}`}>
+                      {r.modelName} / {r.variantName}
+                    </Link>
+                    <span className="tabular-nums text-slate-700">
+                      {m.value.toFixed(d)}
+                      {m.ciLow !== null && m.ciHigh !== null ? ` [${m.ciLow.toFixed(d)}, ${m.ciHigh.toFixed(d)}]` : ''}
+                      {r.demo && <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs text-amber-900">demo</span>}
+                    </span>
+                  </li>
+                );
+              })}
+            </ol>
+          </>
+        )}
       </section>
 
       <section className="space-y-2">
         <h2 className="text-xl font-semibold">Open studies</h2>
-        <p className="text-slate-600">No study is open right now.</p>
+        {studies.length === 0 ? (
+          <p className="text-slate-600">No study is open to volunteers right now.</p>
+        ) : (
+          <ul className="space-y-1" data-testid="home-studies">
+            {studies.map((s) => (
+              <li key={s.slug}>
+                <Link className="text-brand-700 hover:underline" href={`/s/${s.slug}`}>
+                  {s.label}
+                </Link>{' '}
+                <span className="text-sm text-slate-500">a few minutes: compare pairs of pictures{s.demo ? ' (demo)' : ''}</span>
+              </li>
+            ))}
+          </ul>
+        )}
       </section>
     </div>
   );

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { type APIRequestContext, type Browser, type Page, expect, test } from '@playwright/test';
+import { type APIRequestContext, type Browser, type Page, devices, expect, test } from '@playwright/test';
 import { E2E_ADMIN, signIn } from './fixtures';
 
 /**
@@ -37,7 +37,7 @@ async function prepareRuns(request: APIRequestContext) {
     await waitJob(request, r.job.id);
     runs.push(r.runId);
   }
-  return { arms: [{ variantId: original.id, runId: runs[0] }, { variantId: pruned.id, runId: runs[1] }] };
+  return { arms: [{ variantId: original.id, runId: runs[0] }, { variantId: pruned.id, runId: runs[1] }], prunedName: name };
 }
 
 /** Answers the screen on show: as an attention check says (or the opposite when failing), else the left picture. */
@@ -51,8 +51,9 @@ async function answerScreen(page: Page, how: 'mouse' | 'keyboard', opts: { failC
   else await page.getByTestId(`choose-${side}-image`).click();
 }
 
-async function takeStudy(browser: Browser, url: string, how: 'mouse' | 'keyboard', opts: { failCheck?: boolean; reloadAfter?: number; double?: boolean; prolific?: boolean } = {}) {
-  const context = await browser.newContext();
+async function takeStudy(browser: Browser, url: string, how: 'mouse' | 'keyboard', opts: { failCheck?: boolean; reloadAfter?: number; double?: boolean; prolific?: boolean; phone?: boolean } = {}) {
+  const { defaultBrowserType: _browser, ...phone } = devices['Pixel 7'];
+  const context = await browser.newContext(opts.phone ? phone : {});
   await context.route('https://app.prolific.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>Prolific says thanks</h1>' }));
   const page = await context.newPage();
   await page.goto(url);
@@ -85,11 +86,14 @@ async function takeStudy(browser: Browser, url: string, how: 'mouse' | 'keyboard
 test.describe.serial('a perceptual study, end to end', () => {
   let studyUrl = '';
   let studyId = '';
+  let prunedName = '';
 
   test('a researcher builds a study from generated images and opens it', async ({ page }) => {
     test.setTimeout(240_000);
     await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password, '/research/studies');
-    const { arms } = await prepareRuns(page.request);
+    const prepared = await prepareRuns(page.request);
+    const arms = prepared.arms;
+    prunedName = prepared.prunedName;
     await page.goto('/research/studies/new');
     await page.getByTestId('study-title').fill('Original vs pruned (e2e)');
     for (const [i, arm] of arms.entries()) {
@@ -112,11 +116,11 @@ test.describe.serial('a perceptual study, end to end', () => {
     expect(studyUrl).toMatch(/^\/s\/[A-Za-z0-9_-]+$/);
   });
 
-  test('three participants take it by mouse and keyboard; a reload resumes, a double click counts once, a Prolific link ends at the completion code', async ({ browser }) => {
+  test('three participants take it by mouse, keyboard and on a phone; a reload resumes, a double click counts once, a Prolific link ends at the completion code', async ({ browser }) => {
     test.setTimeout(180_000);
     await takeStudy(browser, studyUrl, 'mouse', { failCheck: true, double: true });
     await takeStudy(browser, studyUrl, 'keyboard', { reloadAfter: 2 });
-    await takeStudy(browser, `${studyUrl}?PROLIFIC_PID=e2epid001&STUDY_ID=st1&SESSION_ID=se1`, 'mouse', { prolific: true });
+    await takeStudy(browser, `${studyUrl}?PROLIFIC_PID=e2epid001&STUDY_ID=st1&SESSION_ID=se1`, 'mouse', { prolific: true, phone: true });
   });
 
   test('the researcher sees the results and downloads every vote', async ({ page }) => {
@@ -172,5 +176,44 @@ test.describe.serial('a perceptual study, end to end', () => {
     expect((await late.json()).error.message).toMatch(/closed/);
     await participant.dispose();
     await other.dispose();
+  });
+
+  test('the leaderboard shows the ratings with their charts, a snapshot keeps them, and the exports match the API', async ({ page }) => {
+    await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password, '/leaderboard');
+    const pruned = page.getByTestId('leaderboard-row').filter({ hasText: prunedName });
+    await expect(pruned).toContainText('from original');
+    await expect(pruned.getByTestId('cell-human')).toContainText(/\d+ votes/);
+    await expect(pruned.getByTestId('cell-degradation')).toContainText('%');
+    for (const id of ['chart-pareto-memory', 'chart-pareto-latency', 'chart-ratings', 'chart-winrate', 'chart-votes-over-time']) {
+      const chart = page.getByTestId(id);
+      await expect(chart.locator('svg[role="img"]').first()).toBeVisible();
+      await expect(chart.getByTestId('chart-table')).toHaveCount(1);
+    }
+    // sorting and filtering happen in the page
+    await page.getByTestId('filter-recipe').fill(prunedName);
+    await expect(page.getByTestId('leaderboard-row')).toHaveCount(1);
+    await page.getByTestId('filter-recipe').fill('');
+
+    // the CSV and JSON downloads say what the public API says
+    const api = await (await page.request.get('/api/v1/leaderboard')).json();
+    const csv = (await (await page.request.get('/api/v1/leaderboard?format=csv')).text()).trim().split('\n');
+    expect(csv).toHaveLength(1 + api.leaderboard.rows.length);
+    const header = csv[0].split(',');
+    const apiRow = api.leaderboard.rows.find((r: { variantName: string }) => r.variantName === prunedName);
+    const csvRow = csv.find((l) => l.includes(apiRow.variantId))!.split(',');
+    expect(Number(csvRow[header.indexOf('human_votes')])).toBe(apiRow.human.votes);
+    expect(Number(csvRow[header.indexOf('human_rating')])).toBeCloseTo(apiRow.human.value, 6);
+    expect(Number(csvRow[header.indexOf('degradation')])).toBeCloseTo(apiRow.degradation.value, 9);
+
+    await page.getByTestId('snapshot-title').fill('e2e snapshot');
+    await page.getByTestId('snapshot-publish').click();
+    await expect(page.getByTestId('snapshot-title-heading')).toHaveText('e2e snapshot');
+    const snapshotId = page.url().split('/').pop()!;
+    await expect(page.getByTestId('snapshot-url')).toContainText(`/leaderboard/snapshots/${snapshotId}`);
+    await expect(page.getByTestId('leaderboard-row').filter({ hasText: prunedName }).getByTestId('cell-human')).toContainText(`${apiRow.human.votes} votes`);
+    const snap = await (await page.request.get(`/api/v1/snapshots/${snapshotId}`)).json();
+    expect(snap.snapshot.data.rows.find((r: { variantId: string }) => r.variantId === apiRow.variantId).human.votes).toBe(apiRow.human.votes);
+    await page.goto('/leaderboard');
+    await expect(page.getByTestId('live-diff')).toContainText('e2e snapshot');
   });
 });

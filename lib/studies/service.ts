@@ -230,3 +230,13 @@ export async function setParticipantExcluded(studyId: string, participantId: str
   const p = await repo.setExcluded(participantId, excluded);
   return { id: p.id, pseudonym: p.pseudonym, excluded: p.excluded };
 }
+
+/**
+ * Open studies anyone may join from the home page: accepting answers and not recruited through
+ * Prolific (those come with their own links). Named neutrally: a title may name the models.
+ */
+export async function openVolunteerStudies(): Promise<{ slug: string; label: string; demo: boolean }[]> {
+  return (await repo.listStudies())
+    .filter((s) => isAccepting(s) && !s.prolificCode)
+    .map((s, i) => ({ slug: s.slug, label: `Picture comparison ${i + 1}`, demo: s.demo }));
+}
