@@ -6,7 +6,8 @@ import * as tar from 'tar';
 import { writeFixtureBundle } from '../lib/fixtures/bundle';
 import { E2E_ADMIN, signIn } from './fixtures';
 
-test('a researcher uploads a model archive with a progress bar and finds it registered; a bad archive gets the reasons', async ({ page }) => {
+test('a researcher uploads a model archive with a progress bar, finds it registered, generates with it and scores it; a bad archive gets the reasons', async ({ page }) => {
+  test.setTimeout(180_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arena-e2e-upload-'));
   writeFixtureBundle(path.join(dir, 'uploaded-model'), { blocks: 2, seed: 77 });
   const archive = path.join(dir, 'uploaded-model.tar.gz');
@@ -33,6 +34,23 @@ test('a researcher uploads a model archive with a progress bar and finds it regi
   await form.getByRole('link', { name: 'Open the model' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'e2e-uploaded' })).toBeVisible();
   await expect(page.getByText('licence apache-2.0')).toBeVisible();
+
+  // the uploaded model itself generates and is scored, and its numbers show on its page
+  const gen = page.getByRole('form', { name: 'Generate images' });
+  await gen.getByLabel('Prompt set').selectOption('geneval');
+  await gen.getByLabel('Prompt limit').fill('2');
+  await gen.getByLabel('Images per prompt').fill('1');
+  await gen.getByLabel('Steps').fill('2');
+  await gen.getByRole('button', { name: 'Generate' }).click();
+  await expect(gen.getByTestId('job-progress')).toHaveAttribute('data-status', 'succeeded', { timeout: 90_000 });
+  await gen.getByRole('link', { name: 'Open the gallery' }).click();
+  await expect(page.getByTestId('run-summary')).toContainText('2 of 2 images');
+  const box = page.getByTestId('score-geneval');
+  await box.getByRole('button').click();
+  await expect(box.getByTestId('job-progress')).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 });
+  await page.getByRole('link', { name: 'e2e-uploaded' }).click();
+  const original = page.getByTestId('variants').getByRole('row').filter({ hasText: /^original/ });
+  await expect(original.getByTestId('score-geneval')).toContainText(/\d\.\d{3}/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
