@@ -50,3 +50,6 @@ export function normalQuantile(p: number): number {
   }
   return x;
 }
+
+/** The two-sided 95% normal quantile, 1.959964… */
+export const Z95 = normalQuantile(0.975);

@@ -11,6 +11,9 @@
  * Attention checks are spread evenly through the session, never first. Sides are random per
  * trial.
  */
+import { wilson } from '../stats/degradation';
+import { Z95 } from '../stats/normal';
+
 export type TPolicy = 'balanced' | 'adaptive';
 
 export type TPlanInput = {
@@ -40,10 +43,8 @@ export const comboKey = (itemId: string, x: string, y: string) => `${itemId}|${p
 /** Width of the Wilson 95% interval of a share (1 with no data). */
 export function wilsonWidth(successes: number, n: number): number {
   if (n <= 0) return 1;
-  const z = 1.959964;
-  const p = successes / n;
-  const z2n = (z * z) / n;
-  return (2 * z * Math.sqrt((p * (1 - p)) / n + z2n / (4 * n))) / (1 + z2n);
+  const [low, high] = wilson(successes, n, Z95);
+  return high - low;
 }
 
 export function planSession(input: TPlanInput): TPlannedTrial[] {

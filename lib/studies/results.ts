@@ -1,4 +1,6 @@
 import type { TSessionUser } from '../auth/session';
+import { wilson } from '../stats/degradation';
+import { Z95 } from '../stats/normal';
 import type { TCriterion } from './design';
 import * as repo from './repository';
 import { ownStudy } from './service';
@@ -31,14 +33,9 @@ export type TDashboard = {
   people: { id: string; pseudonym: string; prolificPid: string | null; status: string; preview: boolean; excluded: boolean; answered: number; trials: number; flags: string[]; reasons: string[]; startedAt: string; completedAt: string | null }[];
 };
 
-export function wilson(successes: number, n: number): [number, number] {
-  if (n <= 0) return [0, 1];
-  const z = 1.959964;
-  const p = successes / n;
-  const denom = 1 + (z * z) / n;
-  const centre = (p + (z * z) / (2 * n)) / denom;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denom;
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+/** Wilson's 95% score interval of a share (no data: the whole range). */
+export function wilson95(successes: number, n: number): [number, number] {
+  return n > 0 ? wilson(successes, n, Z95) : [0, 1];
 }
 
 type TVoteRow = Awaited<ReturnType<typeof repo.studyVotes>>[number];
@@ -80,7 +77,7 @@ export async function studyDashboard(studyId: string, user: TSessionUser | null)
   for (const p of pairs.values()) {
     if (!p.votes) continue;
     p.shareA = (p.aWins + p.ties / 2) / p.votes;
-    [p.ciLow, p.ciHigh] = wilson(p.aWins + p.ties / 2, p.votes);
+    [p.ciLow, p.ciHigh] = wilson95(p.aWins + p.ties / 2, p.votes);
   }
   const real = people.filter((p) => !p.preview);
   const parsed = people.map((p) => ({ p, q: p.flags ? (JSON.parse(p.flags) as { flags: string[]; reasons: string[] }) : { flags: [], reasons: [] } }));

@@ -59,6 +59,10 @@ export function isAccepting(s: { status: string; opensAt: Date | null; closesAt:
 
 const pairsOf = (arms: number) => (arms * (arms - 1)) / 2;
 
+function armViews(arms: { id: string; variantId: string; runId: string; variant: { name: string; model: { id: string; name: string } } }[]): TStudyView['arms'] {
+  return arms.map((a) => ({ id: a.id, variantId: a.variantId, variantName: a.variant.name, modelId: a.variant.model.id, modelName: a.variant.model.name, runId: a.runId }));
+}
+
 async function toView(s: TStudyRow): Promise<TStudyView> {
   const items = await repo.countItems(s.id);
   return {
@@ -69,7 +73,7 @@ async function toView(s: TStudyRow): Promise<TStudyView> {
     status: s.status as TStudyStatus,
     demo: s.demo,
     design: designOf(s),
-    arms: s.arms.map((a) => ({ id: a.id, variantId: a.variantId, variantName: a.variant.name, modelId: a.variant.model.id, modelName: a.variant.model.name, runId: a.runId })),
+    arms: armViews(s.arms),
     items,
     comparisons: items * pairsOf(s.arms.length),
     createdBy: s.createdBy?.email ?? null,
@@ -170,7 +174,7 @@ export async function listStudies(user: TSessionUser | null): Promise<(Omit<TStu
     description: s.description,
     status: s.status as TStudyStatus,
     demo: s.demo,
-    arms: s.arms.map((a) => ({ id: a.id, variantId: a.variantId, variantName: a.variant.name, modelId: a.variant.model.id, modelName: a.variant.model.name, runId: a.runId })),
+    arms: armViews(s.arms),
     createdBy: null,
     createdAt: s.createdAt.toISOString(),
     openedAt: s.openedAt?.toISOString() ?? null,

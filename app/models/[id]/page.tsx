@@ -3,7 +3,7 @@ import { notFound } from 'next/navigation';
 import { buildLeaderboard } from '@/lib/leaderboard/service';
 import { getModelView } from '@/lib/models/service';
 import { IntervalChart } from '../../_components/charts/interval-chart';
-import { SensitivityHeatmap } from '../../_components/sensitivity-heatmap';
+import { ModelSensitivity } from '../../_components/model-sensitivity';
 import { HowNumbersAreMade } from '../../leaderboard/how';
 import { LeaderboardTable } from '../../leaderboard/leaderboard-table';
 
@@ -82,16 +82,7 @@ export default async function PublicModelPage({ params }: { params: Promise<{ id
 
       <section className="space-y-2" aria-labelledby="sensitivity-title">
         <h2 id="sensitivity-title" className="text-lg font-semibold">Where the blocks matter</h2>
-        {sensitivity ? (
-          <SensitivityHeatmap
-            title={`${model.name} / ${sensitivity.variant}: ${(sensitivity.data as { level: string }).level} sensitivity`}
-            entries={(sensitivity.data as { entries: { block: number; component: string | null; delta: number; value: number }[] }).entries}
-            metric="relative error"
-            caption={(sensitivity.data as { source: string }).source}
-          />
-        ) : (
-          <p className="text-sm text-slate-600">Not measured yet.</p>
-        )}
+        <ModelSensitivity modelName={model.name} sensitivity={sensitivity} />
       </section>
       <HowNumbersAreMade data={data} />
     </div>

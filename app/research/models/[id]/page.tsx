@@ -6,6 +6,7 @@ import { runsForModel } from '@/lib/generation/service';
 import { latestScoresByVariant, type TScoreSummary } from '@/lib/scores/service';
 import { getModelView, type TVariantView } from '@/lib/models/service';
 import { formatBytes } from '@/lib/onnx/io';
+import { ModelSensitivity } from '../../../_components/model-sensitivity';
 import { SensitivityHeatmap } from '../../../_components/sensitivity-heatmap';
 import Link from 'next/link';
 import { CompressForm } from './compress-form';
@@ -125,16 +126,7 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
           <h2 className="text-lg font-semibold">Sensitivity</h2>
           <MeasureSensitivityButton modelId={model.id} variantId={original.id} />
         </div>
-        {sensitivity ? (
-          <SensitivityHeatmap
-            title={`${model.name} / ${sensitivity.variant}: ${(sensitivity.data as { level: string }).level} sensitivity`}
-            entries={(sensitivity.data as { entries: { block: number; component: string | null; delta: number; value: number }[] }).entries}
-            metric="relative error"
-            caption={(sensitivity.data as { source: string }).source}
-          />
-        ) : (
-          <p className="rounded-lg border border-dashed border-slate-300 bg-white p-4 text-sm text-slate-600">Not measured yet.</p>
-        )}
+        <ModelSensitivity modelName={model.name} sensitivity={sensitivity} />
         <SensitivityHeatmap
           title="Reference: SD3.5 Large Turbo, the paper's component ablation (HPSv2)"
           entries={paper.entries}
