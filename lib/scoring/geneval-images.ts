@@ -103,9 +103,12 @@ export function readPromptFolders<M>(imagesDir: string, rules: TFolderRules, par
 
 export type TGenEvalFolder = TPromptFolder<TGenEvalMetadata> & { index: number };
 
-/** The prompt folders as GenEval reads them, with GenEval metadata; `index` is the folder's number. */
-export function listGenEvalFolders(imagesDir: string): TGenEvalFolder[] {
-  return readPromptFolders(imagesDir, GENEVAL_FOLDER_RULES, parseGenEvalMetadata).map((f) => ({ ...f, index: Number(f.folder) }));
+/**
+ * The prompt folders as GenEval reads them, with GenEval metadata; `index` is the folder's number.
+ * `classNames`: the vocabulary the metadata's classes come from (default GenEval's 80 COCO names).
+ */
+export function listGenEvalFolders(imagesDir: string, classNames?: ReadonlySet<string>): TGenEvalFolder[] {
+  return readPromptFolders(imagesDir, GENEVAL_FOLDER_RULES, (record, file) => parseGenEvalMetadata(record, file, classNames)).map((f) => ({ ...f, index: Number(f.folder) }));
 }
 
 /** A prompt for HPS and CLIPScore: "prompt" is required, GenEval's "tag" is kept when there is one. */

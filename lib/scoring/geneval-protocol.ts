@@ -52,23 +52,32 @@ export const ZGenEvalMetadataSchema = z.looseObject({
 });
 export type TGenEvalMetadata = z.infer<typeof ZGenEvalMetadataSchema>;
 
-/** Parses one prompt's metadata record; `where` names the file in errors. */
-export function parseGenEvalMetadata(raw: unknown, where: string): TGenEvalMetadata {
+/**
+ * Parses one prompt's metadata record; `where` names the file in errors. `classNames` is the
+ * vocabulary its classes must come from: GenEval's 80 COCO names unless a detector brings its
+ * own (the shapes world's circle, square and triangle).
+ */
+export function parseGenEvalMetadata(raw: unknown, where: string, classNames?: ReadonlySet<string>): TGenEvalMetadata {
   const parsed = ZGenEvalMetadataSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new AppError('UNPROCESSABLE', `${where}: not a GenEval metadata record (${issue.path.join('.') || 'record'}: ${issue.message})`);
   }
   const m = parsed.data;
-  const names = genEvalClassNames();
+  const names = classNames ?? genEvalClassNames();
   for (const c of [...m.include, ...(m.exclude ?? [])]) {
-    if (!names.has(c.class)) throw new AppError('UNPROCESSABLE', `${where}: unknown class "${c.class}" (not one of GenEval's 80 COCO names)`);
+    if (!names.has(c.class)) throw new AppError('UNPROCESSABLE', `${where}: unknown class "${c.class}" (${unknownClassHint(names)})`);
   }
   m.include.forEach((c, i) => {
     // The official code looks the target up among clauses already evaluated, so it must come first.
     if (c.position && c.position[1] >= i) throw new AppError('UNPROCESSABLE', `${where}: include clause ${i} is positioned relative to clause ${c.position[1]}, which must be an earlier clause`);
   });
   return m;
+}
+
+/** What an unknown class name is not one of, for error messages. */
+export function unknownClassHint(names: ReadonlySet<string>): string {
+  return names === genEvalClassNames() ? "not one of GenEval's 80 COCO names" : `not one of this vocabulary's ${names.size} names: ${[...names].slice(0, 10).join(', ')}${names.size > 10 ? ', ...' : ''}`;
 }
 
 /** IoU with GenEval's inclusive-pixel convention (+1 on each side). */

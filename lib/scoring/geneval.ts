@@ -5,7 +5,7 @@ import { cropObject } from './crop';
 import { boxProblem, readDetectionsFile, type TDetectionsFile } from './detections-file';
 import { imageSize, listGenEvalFolders, readRgb, type TGenEvalFolder } from './geneval-images';
 import { judgeImage, type TClauseFailure } from './geneval-judge';
-import { GENEVAL_PROTOCOL, genEvalClassNames, keptDetections, type TGenEvalProtocol } from './geneval-protocol';
+import { GENEVAL_PROTOCOL, genEvalClassNames, keptDetections, unknownClassHint, type TGenEvalProtocol } from './geneval-protocol';
 import { summariseGenEval, type TInterval, type TTaskScore } from './geneval-summary';
 import { scorerInfo } from './registry';
 import { decodeRle, type TCocoRle } from './rle';
@@ -93,12 +93,11 @@ async function checkFileAgainstImages(imagesDir: string, folders: TGenEvalFolder
   if (problems.length) fail(problems, `${file.file} does not match ${imagesDir}`);
 }
 
-function checkDetectorOutput(dets: TDetection[], image: TRgbImage, where: string, detector: string): TDetection[] {
-  const names = genEvalClassNames();
+function checkDetectorOutput(dets: TDetection[], image: TRgbImage, where: string, detector: string, names: ReadonlySet<string>): TDetection[] {
   const problems: string[] = [];
   dets.forEach((d, k) => {
     const at = `detector ${detector} on ${where}: detection ${k}`;
-    if (!names.has(d.class)) problems.push(`${at}: unknown class "${d.class}" (not one of GenEval's 80 COCO names)`);
+    if (!names.has(d.class)) problems.push(`${at}: unknown class "${d.class}" (${unknownClassHint(names)})`);
     if (!(d.score >= 0 && d.score <= 1)) problems.push(`${at}: score ${d.score} is not in [0, 1]`);
     const bad = boxProblem(d.box, image.width, image.height);
     if (bad) problems.push(`${at}: ${bad}`);
@@ -119,7 +118,9 @@ export async function scoreGenEval(imagesDir: string, o: TScoreGenEvalOptions): 
   const classifier = o.colourClassifier ?? PIXEL_COLOUR_CLASSIFIER;
   const rounds = o.bootstrapRounds ?? 1000;
   const seed = o.seed ?? 0;
-  const folders = listGenEvalFolders(imagesDir);
+  // a detector with its own vocabulary (the shapes world) is judged on prompts in that vocabulary
+  const classNames = o.detector?.classes ? new Set(o.detector.classes) : genEvalClassNames();
+  const folders = listGenEvalFolders(imagesDir, classNames);
   let file: TDetectionsFile | undefined;
   if (o.detectionsFile) {
     file = readDetectionsFile(o.detectionsFile);
@@ -137,7 +138,7 @@ export async function scoreGenEval(imagesDir: string, o: TScoreGenEvalOptions): 
       const abs = path.join(imagesDir, key);
       let pixels: TRgbImage | undefined;
       const load = async () => (pixels ??= await readRgb(abs));
-      const dets: TCandidate[] = file ? file.entries.get(key)!.detections : checkDetectorOutput(await o.detector!.detect(await load()), await load(), key, o.detector!.id);
+      const dets: TCandidate[] = file ? file.entries.get(key)!.detections : checkDetectorOutput(await o.detector!.detect(await load()), await load(), key, o.detector!.id, classNames);
       candidates += dets.length;
       masks += dets.filter((d) => d.mask || d.rle).length;
       const kept = keptDetections(dets, f.metadata.tag, protocol);

@@ -26,8 +26,12 @@ export type TDetection = {
  */
 export type TDetector = (image: TRgbImage) => Promise<TDetection[]>;
 
-/** A named detector, so a report can say which one ran. */
-export type TNamedDetector = { id: string; title: string; detect: TDetector };
+/**
+ * A named detector, so a report can say which one ran. `classes`: the names it detects, when they
+ * are not GenEval's 80 COCO names (the shapes world's detector); the prompts' metadata must then
+ * use these names.
+ */
+export type TNamedDetector = { id: string; title: string; detect: TDetector; classes?: readonly string[] };
 
 /**
  * The pixels of one object: its box cut out of the image (raw pixels, nothing blended), and,
