@@ -12,11 +12,12 @@ import { plan } from './commands/plan';
 import { scoreGeneval } from './commands/score';
 import { scoreClip, scoreHps } from './commands/score-hps';
 import { sensitivity } from './commands/sensitivity';
+import { train } from './commands/train';
 import { migrate, worker } from './commands/system';
 import { userCreate, userList } from './commands/user';
 
 /** Every verb of `arena`; later features add theirs here. */
-const COMMANDS: TCommand[] = [userCreate, userList, migrate, worker, jobsList, jobsEnqueue, jobsCancel, jobsRetry, fixture, inspect, sensitivity, plan, compress, modelsAdd, modelsList, modelsAcceptStudent, generate, scoreGeneval, scoreHps, scoreClip, bt];
+const COMMANDS: TCommand[] = [userCreate, userList, migrate, worker, jobsList, jobsEnqueue, jobsCancel, jobsRetry, fixture, inspect, sensitivity, plan, compress, modelsAdd, modelsList, modelsAcceptStudent, generate, scoreGeneval, scoreHps, scoreClip, bt, train];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TextToImagePipeline } from '../inference/pipeline';
+import { SPECIAL_TOKENS } from '../fixtures/tokenizer';
+import { makeSampler } from '../inference/schedulers';
+import { loadTokenizer } from '../inference/tokenizer';
+import { sampleExample } from '../shapes/scene';
+import { tf } from './backend';
+import { Trainer } from './train';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arena-train-'));
+const small = { seed: 3, batch: 4, blocks: 2, hidden: 32, heads: 2 };
+
+afterAll(async () => {
+  await TextToImagePipeline.releaseAll();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function flatWeights(t: Trainer): Promise<Float32Array> {
+  const w = await t.weights();
+  const parts = Object.keys(w)
+    .sort()
+    .map((k) => w[k].data);
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+describe('arena train groundwork', () => {
+  it('trains the velocity the flow-match Euler sampler integrates', () => {
+    // x_σ = (1 − σ)·x0 + σ·noise, target v = noise − x0: the sampler, stepping σ down to 0 with the true v, lands on x0
+    const x0 = Float32Array.from([0.5, -1, 0.25]);
+    const noise = Float32Array.from([1.3, 0.2, -0.7]);
+    const v = x0.map((x, i) => noise[i] - x);
+    const sampler = makeSampler({ _class_name: 'FlowMatchEulerDiscreteScheduler', num_train_timesteps: 1000, shift: 3 }, 4);
+    let x: Float32Array = noise;
+    for (let i = 0; i < 4; i++) {
+      const sigma = sampler.timesteps[i] / 1000;
+      expect(Array.from(x)).toEqual(Array.from(x0).map((a, k) => expect.closeTo((1 - sigma) * a + sigma * noise[k], 6)));
+      x = sampler.step(x, v, i);
+    }
+    Array.from(x).forEach((a, k) => expect(a).toBeCloseTo(x0[k], 6));
+  });
+
+  it('resumes from a checkpoint to the same state as an unbroken run', async () => {
+    const straight = await Trainer.create(small, path.join(tmp, 'a'));
+    const losses: number[] = [];
+    const live: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      losses.push((await straight.trainStep()).loss);
+      live.push(tf.memory().numTensors);
+    }
+    // a step frees everything it made: no tensor leaks per step
+    expect(live[2]).toBe(live[1]);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    const expected = await flatWeights(straight);
+    await straight.dispose();
+
+    const first = await Trainer.create(small, path.join(tmp, 'b'));
+    await first.trainStep();
+    await first.trainStep();
+    const ckpt = path.join(tmp, 'b', 'checkpoint');
+    await first.save(ckpt);
+    await first.dispose();
+    expect(fs.existsSync(`${ckpt}.partial`) || fs.existsSync(`${ckpt}.previous`)).toBe(false);
+
+    const resumed = await Trainer.resume(ckpt, path.join(tmp, 'c'));
+    expect(resumed.step).toBe(2);
+    expect(resumed.config).toMatchObject(small);
+    const last = await resumed.trainStep();
+    expect(last.step).toBe(3);
+    expect(last.loss).toBe(losses[2]);
+    const got = await flatWeights(resumed);
+    await resumed.dispose();
+    expect(got.length).toBe(expected.length);
+    expect(Buffer.from(got.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+  });
+
+  it('splits batches over worker threads with the same result, up to rounding, and resumes exactly', async () => {
+    const inProcess = await Trainer.create(small, path.join(tmp, 'p0'));
+    const expected = [(await inProcess.trainStep()).loss, (await inProcess.trainStep()).loss];
+    const w0 = await flatWeights(inProcess);
+    await inProcess.dispose();
+
+    const parallel = await Trainer.create(small, path.join(tmp, 'p2'), { workers: 2 });
+    const got = [(await parallel.trainStep()).loss];
+    await parallel.save(path.join(tmp, 'p2', 'checkpoint'));
+    await parallel.dispose();
+    const resumed = await Trainer.resume(path.join(tmp, 'p2', 'checkpoint'), path.join(tmp, 'p3'), { workers: 2 });
+    got.push((await resumed.trainStep()).loss);
+    const w2 = await flatWeights(resumed);
+    await resumed.dispose();
+    got.forEach((l, i) => expect(l).toBeCloseTo(expected[i], 4));
+    let maxDiff = 0;
+    for (let i = 0; i < w0.length; i++) maxDiff = Math.max(maxDiff, Math.abs(w0[i] - w2[i]));
+    expect(maxDiff).toBeLessThan(1e-4);
+
+    const straight = await Trainer.create(small, path.join(tmp, 'p4'), { workers: 2 });
+    await straight.trainStep();
+    await straight.trainStep();
+    const w4 = await flatWeights(straight);
+    await straight.dispose();
+    expect(Buffer.from(w4.buffer).equals(Buffer.from(w2.buffer))).toBe(true);
+  });
+
+  it('exports a bundle our text-to-image pipeline loads and samples', async () => {
+    const trainer = await Trainer.create(small, path.join(tmp, 'd'));
+    await trainer.trainStep();
+    const bundle = path.join(tmp, 'd', 'bundle');
+    await trainer.export(bundle);
+    await trainer.dispose();
+
+    const tok = loadTokenizer(bundle, 'tokenizer');
+    const unk = SPECIAL_TOKENS.indexOf('[UNK]');
+    for (const prompt of ['a photo of three circles', 'a photo of two squares', 'a photo of two triangles', sampleExample(5).metadata.prompt]) {
+      expect(tok.encode(prompt)).not.toContain(unk);
+    }
+
+    const pipe = await TextToImagePipeline.load(bundle);
+    const img = await pipe.generate({ prompt: 'a photo of a red circle', seed: 1, steps: 3, guidance: 2 });
+    expect([img.width, img.height]).toEqual([64, 64]);
+    expect(img.rgb.length).toBe(64 * 64 * 3);
+    // the pixel decoder upscales 4x nearest: each 4x4 block is one colour
+    for (const [x, y] of [
+      [0, 0],
+      [13, 37],
+    ]) {
+      const at = (xx: number, yy: number) => Array.from(img.rgb.subarray((yy * 64 + xx) * 3, (yy * 64 + xx) * 3 + 3));
+      const bx = x - (x % 4);
+      const by = y - (y % 4);
+      expect(at(bx + 3, by + 3)).toEqual(at(bx, by));
+    }
+  });
+});

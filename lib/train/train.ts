@@ -1,0 +1,155 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { randomMmditWeights, type TMmditConfig, type TWeights } from '../fixtures/mmdit';
+import { Adam, ADAM_DEFAULTS } from './adam';
+import { tf, useWasmBackend } from './backend';
+import { loadCheckpoint, saveCheckpoint, type TCheckpoint } from './checkpoint';
+import { batchFor, TextConditioner } from './data';
+import { lossAndGrads, type TStepInputs } from './gradients';
+import { fromVariables, toVariables, type TTfWeights } from './mmdit-tf';
+import { SHAPES_LATENT_CHANNELS, SHAPES_LATENT_SIZE, SHAPES_MODEL_DEFAULTS, shapesMmditConfig, writeShapesBundle } from './shapes-model';
+import { GradientWorkers } from './workers';
+
+export const ZTrainConfig = z.object({
+  seed: z.number().int().nonnegative().default(SHAPES_MODEL_DEFAULTS.seed),
+  batch: z.number().int().positive().default(32),
+  lr: z.number().positive().default(ADAM_DEFAULTS.lr),
+  blocks: z.number().int().positive().default(SHAPES_MODEL_DEFAULTS.blocks),
+  hidden: z.number().int().positive().default(SHAPES_MODEL_DEFAULTS.hidden),
+  heads: z.number().int().positive().default(SHAPES_MODEL_DEFAULTS.heads),
+  /** Share of prompts replaced by "" so the model also learns the unconditional velocity guidance needs. */
+  promptDropout: z.number().min(0).max(1).default(0.1),
+});
+export type TTrainConfig = z.infer<typeof ZTrainConfig>;
+
+export type TTrainerOptions = {
+  /**
+   * Worker threads that split each batch (data parallelism; tfjs's wasm backend runs one thread
+   * per backend in Node). Not part of a run's configuration, but a resumed run is bit-identical
+   * only with the same count: the gradient sums round differently.
+   */
+  workers?: number;
+};
+
+export type TStepResult = { step: number; loss: number; ms: number };
+
+/**
+ * Rectified-flow training of the shapes model. With σ ~ U(0, 1), x_σ = (1 − σ)·x0 + σ·noise and
+ * the model, fed t = 1000·σ, regresses the velocity noise − x0 (MSE): the flow-match Euler sampler
+ * (lib/inference/schedulers.ts) steps σ from 1 to 0 by x ← x + (σ_next − σ)·v, so it follows
+ * exactly this velocity back to the data. Every step's batch is a function of (seed, step), and
+ * a checkpoint holds weights, Adam's moments and the step: a resumed run continues bit for bit.
+ */
+export class Trainer {
+  step = 0;
+
+  private constructor(
+    readonly config: TTrainConfig,
+    readonly mmdit: TMmditConfig,
+    private readonly text: TextConditioner,
+    readonly vars: TTfWeights,
+    private readonly adam: Adam,
+    private readonly pool: GradientWorkers | null,
+  ) {}
+
+  /**
+   * A fresh run from the fixture's seeded initial weights. `workDir` receives the frozen text
+   * parts (tokenizer, text encoder) as a bundle, the ones export writes again.
+   */
+  static async create(input: Partial<TTrainConfig>, workDir: string, o: TTrainerOptions = {}): Promise<Trainer> {
+    const config = ZTrainConfig.parse(input);
+    const mmdit = shapesMmditConfig(config);
+    return this.open(config, workDir, randomMmditWeights(mmdit, config.seed), null, o);
+  }
+
+  /** Continues the run saved in `checkpointDir` with its own configuration. */
+  static async resume(checkpointDir: string, workDir: string, o: TTrainerOptions = {}): Promise<Trainer> {
+    const c = loadCheckpoint(checkpointDir);
+    const trainer = await this.open(ZTrainConfig.parse(c.config), workDir, c.weights, c, o);
+    trainer.step = c.step;
+    return trainer;
+  }
+
+  private static async open(config: TTrainConfig, workDir: string, weights: TWeights, from: TCheckpoint | null, o: TTrainerOptions): Promise<Trainer> {
+    await useWasmBackend();
+    const mmdit = shapesMmditConfig(config);
+    const textDir = path.join(workDir, 'text-parts');
+    writeShapesBundle(textDir, config, randomMmditWeights(mmdit, config.seed));
+    const text = await TextConditioner.open(textDir);
+    const vars = toVariables(weights);
+    const adam = new Adam({ ...ADAM_DEFAULTS, lr: config.lr }, vars);
+    if (from) adam.restore(from.adamM, from.adamV, from.adamStep);
+    const pool = o.workers && o.workers > 1 ? await GradientWorkers.start(o.workers, mmdit, weights) : null;
+    return new Trainer(config, mmdit, text, vars, adam, pool);
+  }
+
+  async trainStep(): Promise<TStepResult> {
+    const started = performance.now();
+    const B = this.config.batch;
+    const S = SHAPES_LATENT_SIZE;
+    const C = SHAPES_LATENT_CHANNELS;
+    const n = C * S * S;
+    const batch = batchFor(this.config.seed, this.step, B, { promptDropout: this.config.promptDropout });
+    const cond = await this.text.encode(batch.prompts);
+    const xt = new Float32Array(B * n);
+    const target = new Float32Array(B * n);
+    for (let b = 0; b < B; b++) {
+      const s = batch.sigma[b];
+      for (let k = b * n; k < (b + 1) * n; k++) {
+        xt[k] = (1 - s) * batch.x0[k] + s * batch.noise[k];
+        target[k] = batch.noise[k] - batch.x0[k];
+      }
+    }
+    const states = new Float32Array(B * this.text.length * this.text.width);
+    const pooled = new Float32Array(B * this.text.pooledWidth);
+    cond.forEach((c, b) => {
+      states.set(c.states, b * c.states.length);
+      pooled.set(c.pooled, b * c.pooled.length);
+    });
+    const inputs: TStepInputs = { batch: B, xt, target, states, pooled, timestep: batch.sigma.map((s) => s * 1000), textLength: this.text.length };
+
+    let loss: number;
+    if (this.pool) {
+      const r = await this.pool.lossAndGrads(await this.weights(), inputs);
+      loss = r.loss;
+      const grads = tf.tidy(() => Object.fromEntries(Object.entries(r.grads).map(([name, g]) => [name, tf.tensor(g, this.vars[name].shape)])));
+      this.adam.apply(this.vars, grads);
+      tf.dispose(Object.values(grads));
+    } else {
+      const { loss: value, grads } = lossAndGrads(this.mmdit, this.vars, inputs);
+      this.adam.apply(this.vars, grads);
+      loss = (await value.data())[0];
+      value.dispose();
+      tf.dispose(Object.values(grads));
+    }
+    this.step += 1;
+    return { step: this.step, loss, ms: performance.now() - started };
+  }
+
+  weights(): Promise<TWeights> {
+    return fromVariables(this.vars);
+  }
+
+  async save(checkpointDir: string) {
+    saveCheckpoint(checkpointDir, {
+      step: this.step,
+      adamStep: this.adam.t,
+      config: this.config,
+      weights: await this.weights(),
+      adamM: await fromVariables(this.adam.m),
+      adamV: await fromVariables(this.adam.v),
+    });
+  }
+
+  /** Writes the current weights as a diffusers ONNX bundle our pipeline (and the compression jobs) load. */
+  async export(bundleDir: string) {
+    return writeShapesBundle(bundleDir, this.config, await this.weights(), { trainedSteps: this.step });
+  }
+
+  async dispose() {
+    await this.pool?.close();
+    for (const v of Object.values(this.vars)) v.dispose();
+    this.adam.dispose();
+    await this.text.release();
+  }
+}
