@@ -58,3 +58,29 @@ describe('FsArtifactStore', () => {
     expect(await store.stat(put.sha256)).toBeNull();
   });
 });
+
+describe('artifactStore()', () => {
+  it('follows DATA_DIR when the configuration changes (one process, several test databases)', async () => {
+    const { artifactStore } = await import('./store');
+    const { resetEnvForTests } = await import('../env');
+    const before = process.env.DATA_DIR;
+    try {
+      const a = fs.mkdtempSync(path.join(os.tmpdir(), 'arena-store-a-'));
+      const b = fs.mkdtempSync(path.join(os.tmpdir(), 'arena-store-b-'));
+      process.env.DATA_DIR = a;
+      resetEnvForTests();
+      const first = artifactStore() as FsArtifactStore;
+      expect(first.root).toBe(path.join(a, 'artifacts'));
+      expect(artifactStore()).toBe(first);
+      process.env.DATA_DIR = b;
+      resetEnvForTests();
+      expect((artifactStore() as FsArtifactStore).root).toBe(path.join(b, 'artifacts'));
+      fs.rmSync(a, { recursive: true, force: true });
+      fs.rmSync(b, { recursive: true, force: true });
+    } finally {
+      if (before === undefined) delete process.env.DATA_DIR;
+      else process.env.DATA_DIR = before;
+      resetEnvForTests();
+    }
+  });
+});

@@ -140,9 +140,11 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-let store: ArtifactStore | undefined;
+let store: FsArtifactStore | undefined;
 
+/** The store under the configured DATA_DIR (a new one when the configuration changed, as between test databases). */
 export function artifactStore(): ArtifactStore {
-  store ??= new FsArtifactStore(path.join(env().dataDir, 'artifacts'));
+  const root = path.join(env().dataDir, 'artifacts');
+  if (store?.root !== root) store = new FsArtifactStore(root);
   return store;
 }
