@@ -1,11 +1,11 @@
 import Link from 'next/link';
-import { buildLeaderboard } from '@/lib/leaderboard/service';
+import { currentLeaderboard } from '@/lib/leaderboard/service';
 import { openVolunteerStudies } from '@/lib/studies/service';
 
 export const dynamic = 'force-dynamic';
 
 export default async function HomePage() {
-  const [board, studies] = await Promise.all([buildLeaderboard({ bootstrap: 200 }), openVolunteerStudies()]);
+  const [board, studies] = await Promise.all([currentLeaderboard(), openVolunteerStudies()]);
   const ranked = board.rows.some((r) => r.human) ? 'human' : 'geneval';
   const top = board.rows
     .filter((r) => r[ranked])

@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { currentUser } from '@/lib/auth/session';
 import { diffLeaderboards, getSnapshot, listSnapshots } from '@/lib/leaderboard/snapshots';
-import { buildLeaderboard } from '@/lib/leaderboard/service';
+import { currentLeaderboard } from '@/lib/leaderboard/service';
 import { Dashboards } from './dashboards';
 import { HowNumbersAreMade } from './how';
 import { LeaderboardTable } from './leaderboard-table';
@@ -12,7 +12,7 @@ export const dynamic = 'force-dynamic';
 
 export default async function LeaderboardPage({ searchParams }: { searchParams: Promise<{ metric?: string }> }) {
   const { metric } = await searchParams;
-  const [data, user, snapshots] = await Promise.all([buildLeaderboard(), currentUser().catch(() => null), listSnapshots()]);
+  const [data, user, snapshots] = await Promise.all([currentLeaderboard(), currentUser().catch(() => null), listSnapshots()]);
   const latest = snapshots[0] ? await getSnapshot(snapshots[0].id) : null;
   const diff = latest ? diffLeaderboards(latest.data, data) : null;
   return (

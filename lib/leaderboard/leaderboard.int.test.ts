@@ -11,7 +11,7 @@ import * as studyRepo from '../studies/repository';
 import { createStudy, openStudy } from '../studies/service';
 import { createTestDatabase, testProviders, type TTestDatabase } from '../testing/databases';
 import { testWorker, waitForJob } from '../testing/worker';
-import { buildLeaderboard } from './service';
+import { buildLeaderboard, currentLeaderboard } from './service';
 import { CSV_COLUMNS, diffLeaderboards, getSnapshot, leaderboardCsv, publishSnapshot } from './snapshots';
 
 const PROMPTS = 'a red circle\na blue square\na green triangle\na yellow circle';
@@ -111,6 +111,14 @@ describe.each(testProviders())('the leaderboard on %s', (provider) => {
     const d = diffLeaderboards(snap.data, later);
     expect(d.added).toEqual([]);
     expect(d.changed.find((c) => c.variantId === ids.parent)?.changes.join(' ')).toMatch(/votes 24 → 28/);
+
+    // pages share one built table until something it depends on changes
+    const shown = await currentLeaderboard();
+    expect(await currentLeaderboard()).toBe(shown);
+    await participant(study.slug, ids.parent, armVariant, [true]);
+    const moved = await currentLeaderboard();
+    expect(moved).not.toBe(shown);
+    expect(moved.human.votes).toBe(shown.human.votes + 4);
 
     const csv = leaderboardCsv(later).trim().split('\n');
     expect(csv[0]).toBe(CSV_COLUMNS.join(','));

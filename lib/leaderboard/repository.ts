@@ -58,3 +58,17 @@ export async function listSnapshots() {
   const prisma = await db();
   return prisma.leaderboardSnapshot.findMany({ orderBy: { createdAt: 'desc' }, select: { id: true, title: true, note: true, createdAt: true } });
 }
+
+/** What the leaderboard depends on, in a few counts: when none moved, a built table is still right. */
+export async function fingerprint(): Promise<string> {
+  const prisma = await db();
+  const [variants, scores, runs, votes, excluded, lastScore] = await Promise.all([
+    prisma.modelVariant.count(),
+    prisma.scoreResult.count(),
+    prisma.generationRun.count({ where: { summary: { not: null } } }),
+    prisma.studyVote.count(),
+    prisma.studyParticipant.count({ where: { excluded: true } }),
+    prisma.scoreResult.findFirst({ orderBy: { createdAt: 'desc' }, select: { id: true } }),
+  ]);
+  return [variants, scores, runs, votes, excluded, lastScore?.id ?? ''].join('|');
+}

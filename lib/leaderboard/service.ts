@@ -110,3 +110,22 @@ export async function buildLeaderboard(opts: { bootstrap?: number; seed?: number
     },
   };
 }
+
+let cached: { key: string; data: Promise<TLeaderboardData> } | null = null;
+
+/**
+ * The leaderboard for pages and the public API: built again only when a variant, run, score,
+ * vote or exclusion has changed since the last build (the bootstrap over many raters takes
+ * seconds, and every page view would otherwise pay it).
+ */
+export async function currentLeaderboard(): Promise<TLeaderboardData> {
+  const key = await repo.fingerprint();
+  if (cached?.key !== key) {
+    const entry = { key, data: buildLeaderboard() };
+    cached = entry;
+    entry.data.catch(() => {
+      if (cached === entry) cached = null;
+    });
+  }
+  return cached.data;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors';
 import * as repo from './repository';
-import { buildLeaderboard } from './service';
+import { currentLeaderboard } from './service';
 import type { TLeaderboardData, TLeaderboardRow } from './types';
 
 /**
@@ -17,7 +17,7 @@ export type TSnapshot = { id: string; title: string; note: string | null; create
 
 export async function publishSnapshot(input: z.input<typeof ZPublish>, userId: string | null): Promise<TSnapshot> {
   const o = ZPublish.parse(input);
-  const data = await buildLeaderboard();
+  const data = await currentLeaderboard();
   const row = await repo.insertSnapshot({ title: o.title, note: o.note, data: JSON.stringify(data), createdById: userId });
   return (await getSnapshot(row.id))!;
 }

@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { buildLeaderboard } from '@/lib/leaderboard/service';
+import { currentLeaderboard } from '@/lib/leaderboard/service';
 import { getModelView } from '@/lib/models/service';
 import { IntervalChart } from '../../_components/charts/interval-chart';
 import { ModelSensitivity } from '../../_components/model-sensitivity';
@@ -21,7 +21,7 @@ export default async function PublicModelPage({ params }: { params: Promise<{ id
   const { id } = await params;
   const model = await getModelView(id);
   if (!model) notFound();
-  const data = await buildLeaderboard();
+  const data = await currentLeaderboard();
   const rows = data.rows.filter((r) => r.modelId === id);
   const sensitivity = model.variants.flatMap((v) => v.sensitivities.map((s) => ({ ...s, variant: v.name }))).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
   const rated = rows.filter((r) => r.human);

@@ -1,12 +1,12 @@
 import { apiRoute } from '@/lib/http/route';
 import { publicData } from '@/lib/leaderboard/http';
-import { buildLeaderboard } from '@/lib/leaderboard/service';
+import { currentLeaderboard } from '@/lib/leaderboard/service';
 
 export const dynamic = 'force-dynamic';
 
 /** Every model with its variants' public numbers. */
 export const GET = apiRoute({ access: 'public' }, async ({ query }) => {
-  const data = await buildLeaderboard();
+  const data = await currentLeaderboard();
   const models = new Map<string, { id: string; name: string; variants: typeof data.rows }>();
   for (const r of data.rows) {
     const m = models.get(r.modelId) ?? { id: r.modelId, name: r.modelName, variants: [] };
