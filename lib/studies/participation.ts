@@ -231,17 +231,23 @@ function completionOf(s: TStudy): TCompletion {
 
 export async function sessionState(slug: string, token: string | null | undefined, opts: { preview?: boolean } = {}): Promise<TSessionState> {
   const s = await studyBySlug(slug, opts);
-  const p = await participantFor(s, token);
+  return stateOf(s, await participantFor(s, token));
+}
+
+/** The state of a participant already found (an answer's reply needs no second lookup of the study and session). */
+async function stateOf(s: TStudy, p: { id: string; status: string }): Promise<TSessionState> {
   const trials = await repo.participantTrials(p.id);
   const answered = trials.filter((t) => t.answeredAt).length;
   const idx = trials.findIndex((t) => !t.answeredAt);
+  // the last answer completes the session in the same transaction, so all answered means completed
+  const completed = p.status === 'completed' || idx < 0;
   const view = async (t: TTrialRow | undefined) => (t ? trialView(s, t, (await repo.findItem(t.itemId!))?.prompt ?? '') : null);
   return {
-    status: p.status as 'active' | 'completed',
+    status: completed ? 'completed' : 'active',
     progress: { answered, total: trials.length },
     trial: idx < 0 ? null : await view(trials[idx]),
     next: idx < 0 ? null : await view(trials[idx + 1]),
-    completion: p.status === 'completed' ? completionOf(s) : null,
+    completion: completed ? completionOf(s) : null,
   };
 }
 
@@ -285,7 +291,7 @@ export async function answerTrial(slug: string, token: string | null | undefined
   if (!trial || trial.studyId !== s.id) throw new AppError('NOT_FOUND', 'No such trial in this study.');
   if (trial.participantId !== p.id) throw new AppError('FORBIDDEN', 'This trial belongs to another participant session.');
   const stored = () => trial.votes.map((v) => ({ key: v.criterion, choice: v.choice }));
-  if (trial.answeredAt) return { duplicate: true, answers: stored(), state: await sessionState(slug, token, opts) };
+  if (trial.answeredAt) return { duplicate: true, answers: stored(), state: await stateOf(s, p) };
   if (!p.preview && !isAccepting(s)) throw new AppError('CONFLICT', 'This study is closed and accepts no more answers. Thank you for taking part.');
 
   const trials = await repo.participantTrials(p.id);
@@ -311,9 +317,9 @@ export async function answerTrial(slug: string, token: string | null | undefined
   if (!result.stored) {
     // a concurrent submit of the same trial won: return what it stored
     const again = await repo.findTrialByToken(trialToken);
-    return { duplicate: true, answers: (again?.votes ?? []).map((v) => ({ key: v.criterion, choice: v.choice })), state: await sessionState(slug, token, opts) };
+    return { duplicate: true, answers: (again?.votes ?? []).map((v) => ({ key: v.criterion, choice: v.choice })), state: await stateOf(s, p) };
   }
-  return { duplicate: false, answers: input.answers.map((a) => ({ key: a.key, choice: a.choice })), state: await sessionState(slug, token, opts) };
+  return { duplicate: false, answers: input.answers.map((a) => ({ key: a.key, choice: a.choice })), state: await stateOf(s, p) };
 }
 
 /** The bytes of a trial image, by its token alone (a capability URL: nothing else names the image). */
