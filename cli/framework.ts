@@ -58,3 +58,14 @@ export function intFlag(values: Record<string, unknown>, name: string, fallback:
   if (n < min || n > max) throw new UsageError(`--${name} must be from ${min} to ${max} (got ${n})`);
   return n;
 }
+
+/** Reads a decimal flag, or throws a usage error naming the flag. */
+export function numberFlag(values: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const s = String(raw).trim();
+  const n = s === '' ? NaN : Number(s);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number (got ${JSON.stringify(String(raw))})`);
+  if (n < min || n > max) throw new UsageError(`--${name} must be from ${min} to ${max} (got ${n})`);
+  return n;
+}

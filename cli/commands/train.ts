@@ -1,13 +1,14 @@
 import os from 'node:os';
 import { runTraining } from '../../lib/train/run';
-import { intFlag, type TCommand, UsageError } from '../framework';
+import { intFlag, numberFlag, type TCommand, UsageError } from '../framework';
 
 export const train: TCommand = {
   name: 'train',
   summary: 'Train the shapes-world text-to-image model (rectified flow, tfjs on WebAssembly); checkpoints, sample grids, an ONNX export.',
   options: {
     out: { type: 'string', description: 'run folder: checkpoint/, model/ (diffusers ONNX), samples/ (required)', valueName: 'DIR' },
-    steps: { type: 'string', description: 'train until this many steps in total (default 1000)', valueName: 'N' },
+    steps: { type: 'string', description: 'train until this many steps in total; a new run also plans its learning-rate decay over them (default 4000)', valueName: 'N' },
+    lr: { type: 'string', description: 'peak learning rate of a new run (default 0.0015)', valueName: 'X' },
     batch: { type: 'string', description: 'examples per step (default 32)', valueName: 'B' },
     seed: { type: 'string', description: 'seed of the initial weights, the data and the noise (default 0)', valueName: 'X' },
     workers: { type: 'string', description: 'worker threads splitting each batch (default: 2, or 1 on a one-core machine)', valueName: 'N' },
@@ -21,12 +22,13 @@ export const train: TCommand = {
   async run({ values, positionals }) {
     if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
     if (!values.out) throw new UsageError('--out DIR is required');
+    const steps = intFlag(values, 'steps', 4000, 1, 10_000_000);
     const summary = await runTraining({
       out: values.out as string,
-      steps: intFlag(values, 'steps', 1000, 1, 10_000_000),
+      steps,
       resume: Boolean(values.resume),
       workers: intFlag(values, 'workers', Math.min(2, os.availableParallelism()), 1, 64),
-      config: { batch: intFlag(values, 'batch', 32, 1, 4096), seed: intFlag(values, 'seed', 0, 0, 2 ** 31 - 1) },
+      config: { batch: intFlag(values, 'batch', 32, 1, 4096), seed: intFlag(values, 'seed', 0, 0, 2 ** 31 - 1), steps, lr: numberFlag(values, 'lr', 1.5e-3, 1e-6, 1) },
       checkpointEvery: intFlag(values, 'checkpoint-every', 100, 1, 10_000_000),
       sampleEvery: intFlag(values, 'sample-every', 500, 1, 10_000_000),
       onStep: values.json

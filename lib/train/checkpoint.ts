@@ -19,9 +19,11 @@ export const ZCheckpointState = z.object({
 });
 export type TCheckpointState = z.infer<typeof ZCheckpointState>;
 
-export type TCheckpoint = Omit<TCheckpointState, 'format' | 'tensors'> & { weights: TWeights; adamM: TWeights; adamV: TWeights };
+export type TCheckpoint = Omit<TCheckpointState, 'format' | 'tensors'> & { weights: TWeights; adamM: TWeights; adamV: TWeights; ema?: TWeights };
 
 const GROUPS = { weights: 'weights.f32', adamM: 'adam-m.f32', adamV: 'adam-v.f32' } as const;
+/** The weights' moving average: absent from checkpoints written before it existed. */
+const EMA_FILE = 'ema.f32';
 
 function writeGroup(file: string, names: string[], group: TWeights) {
   const fd = fs.openSync(file, 'w');
@@ -58,6 +60,7 @@ export function saveCheckpoint(dir: string, c: TCheckpoint) {
   fs.mkdirSync(partial, { recursive: true });
   const names = Object.keys(c.weights).sort();
   for (const [key, file] of Object.entries(GROUPS)) writeGroup(path.join(partial, file), names, c[key as keyof typeof GROUPS]);
+  if (c.ema) writeGroup(path.join(partial, EMA_FILE), names, c.ema);
   const state: TCheckpointState = {
     format: 'prunearena-train/1',
     step: c.step,
@@ -80,5 +83,7 @@ export function loadCheckpoint(dir: string): TCheckpoint {
   if (!fs.existsSync(stateFile)) throw new Error(`${dir} holds no training checkpoint (no state.json)`);
   const state = ZCheckpointState.parse(JSON.parse(fs.readFileSync(stateFile, 'utf8')));
   const [weights, adamM, adamV] = (Object.values(GROUPS) as string[]).map((f) => readGroup(path.join(target, f), state.tensors));
-  return { step: state.step, adamStep: state.adamStep, config: state.config, weights, adamM, adamV };
+  const emaFile = path.join(target, EMA_FILE);
+  const ema = fs.existsSync(emaFile) ? readGroup(emaFile, state.tensors) : undefined;
+  return { step: state.step, adamStep: state.adamStep, config: state.config, weights, adamM, adamV, ...(ema ? { ema } : {}) };
 }

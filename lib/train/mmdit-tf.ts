@@ -23,9 +23,9 @@ export type TMmditInputs = {
 const TIMESTEP_CHANNELS = 256;
 const LN_EPS = 1e-6;
 
-export function toVariables(weights: TWeights): TTfWeights {
+export function toVariables(weights: TWeights, trainable = true): TTfWeights {
   const out: TTfWeights = {};
-  for (const [name, w] of Object.entries(weights)) out[name] = tf.variable(tf.tensor(w.data, w.dims), true);
+  for (const [name, w] of Object.entries(weights)) out[name] = tf.variable(tf.tensor(w.data, w.dims), trainable);
   return out;
 }
 

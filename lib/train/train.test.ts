@@ -8,7 +8,7 @@ import { makeSampler } from '../inference/schedulers';
 import { loadTokenizer } from '../inference/tokenizer';
 import { sampleExample } from '../shapes/scene';
 import { tf } from './backend';
-import { Trainer } from './train';
+import { learningRate, Trainer } from './train';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arena-train-'));
 const small = { seed: 3, batch: 4, blocks: 2, hidden: 32, heads: 2 };
@@ -60,6 +60,7 @@ describe('arena train groundwork', () => {
     expect(live[2]).toBe(live[1]);
     expect(losses.every(Number.isFinite)).toBe(true);
     const expected = await flatWeights(straight);
+    const expectedEma = await straight.weights('ema');
     await straight.dispose();
 
     const first = await Trainer.create(small, path.join(tmp, 'b'));
@@ -77,7 +78,9 @@ describe('arena train groundwork', () => {
     expect(last.step).toBe(3);
     expect(last.loss).toBe(losses[2]);
     const got = await flatWeights(resumed);
+    const gotEma = await resumed.weights('ema');
     await resumed.dispose();
+    for (const [name, w] of Object.entries(expectedEma)) expect(Buffer.from(gotEma[name].data.buffer).equals(Buffer.from(w.data.buffer))).toBe(true);
     expect(got.length).toBe(expected.length);
     expect(Buffer.from(got.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
   });
@@ -136,5 +139,21 @@ describe('arena train groundwork', () => {
       const by = y - (y % 4);
       expect(at(bx + 3, by + 3)).toEqual(at(bx, by));
     }
+  });
+});
+
+describe('learning-rate schedule', () => {
+  const c = { lr: 1e-3, steps: 1000, warmup: 100, decay: 0.3, lrFinal: 0.1 };
+  it('warms up linearly, holds, then follows a cosine to its floor', () => {
+    expect(learningRate(c, 0)).toBeCloseTo(1e-5, 12);
+    expect(learningRate(c, 49)).toBeCloseTo(5e-4, 12);
+    expect(learningRate(c, 99)).toBeCloseTo(1e-3, 12);
+    expect(learningRate(c, 500)).toBe(1e-3);
+    expect(learningRate(c, 700)).toBe(1e-3);
+    expect(learningRate(c, 850)).toBeCloseTo(1e-4 + 0.9e-3 / 2, 12);
+    expect(learningRate(c, 1000)).toBeCloseTo(1e-4, 12);
+    // a run resumed past its plan keeps the final rate
+    expect(learningRate(c, 5000)).toBeCloseTo(1e-4, 12);
+    for (let s = 701; s <= 1000; s++) expect(learningRate(c, s)).toBeLessThan(learningRate(c, s - 1));
   });
 });

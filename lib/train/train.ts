@@ -19,8 +19,29 @@ export const ZTrainConfig = z.object({
   heads: z.number().int().positive().default(SHAPES_MODEL_DEFAULTS.heads),
   /** Share of prompts replaced by "" so the model also learns the unconditional velocity guidance needs. */
   promptDropout: z.number().min(0).max(1).default(0.1),
+  /**
+   * The planned length of the run: the learning rate warms up over `warmup` steps, holds, then
+   * follows a cosine down to `lrFinal`·lr over the last `decay` share of `steps`. Past `steps`
+   * (a run resumed with more) it stays at its final value.
+   */
+  steps: z.number().int().positive().default(4000),
+  warmup: z.number().int().nonnegative().default(100),
+  decay: z.number().min(0).max(1).default(0.3),
+  lrFinal: z.number().min(0).max(1).default(0.1),
+  /** Decay of the exponential moving average of the weights that exports and samples use. */
+  ema: z.number().min(0).max(1).default(0.995),
 });
 export type TTrainConfig = z.infer<typeof ZTrainConfig>;
+
+/** The learning rate of update `step` (0-based) under the run's schedule. */
+export function learningRate(c: Pick<TTrainConfig, 'lr' | 'steps' | 'warmup' | 'decay' | 'lrFinal'>, step: number): number {
+  if (step < c.warmup) return (c.lr * (step + 1)) / c.warmup;
+  const decayStart = Math.round(c.steps * (1 - c.decay));
+  if (step < decayStart) return c.lr;
+  const progress = Math.min(1, (step - decayStart) / Math.max(1, c.steps - decayStart));
+  const floor = c.lr * c.lrFinal;
+  return floor + ((c.lr - floor) * (1 + Math.cos(Math.PI * progress))) / 2;
+}
 
 export type TTrainerOptions = {
   /**
@@ -49,6 +70,8 @@ export class Trainer {
     private readonly text: TextConditioner,
     readonly vars: TTfWeights,
     private readonly adam: Adam,
+    /** The moving average of the weights (see TTrainConfig.ema). */
+    readonly ema: TTfWeights,
     private readonly pool: GradientWorkers | null,
   ) {}
 
@@ -79,8 +102,10 @@ export class Trainer {
     const vars = toVariables(weights);
     const adam = new Adam({ ...ADAM_DEFAULTS, lr: config.lr }, vars);
     if (from) adam.restore(from.adamM, from.adamV, from.adamStep);
+    // a checkpoint written before the average existed starts it from its weights
+    const ema = toVariables(from?.ema ?? weights, false);
     const pool = o.workers && o.workers > 1 ? await GradientWorkers.start(o.workers, mmdit, weights) : null;
-    return new Trainer(config, mmdit, text, vars, adam, pool);
+    return new Trainer(config, mmdit, text, vars, adam, ema, pool);
   }
 
   async trainStep(): Promise<TStepResult> {
@@ -113,21 +138,31 @@ export class Trainer {
       const r = await this.pool.lossAndGrads(await this.weights(), inputs);
       loss = r.loss;
       const grads = tf.tidy(() => Object.fromEntries(Object.entries(r.grads).map(([name, g]) => [name, tf.tensor(g, this.vars[name].shape)])));
-      this.adam.apply(this.vars, grads);
+      this.adam.apply(this.vars, grads, learningRate(this.config, this.step));
       tf.dispose(Object.values(grads));
     } else {
       const { loss: value, grads } = lossAndGrads(this.mmdit, this.vars, inputs);
-      this.adam.apply(this.vars, grads);
+      this.adam.apply(this.vars, grads, learningRate(this.config, this.step));
       loss = (await value.data())[0];
       value.dispose();
       tf.dispose(Object.values(grads));
     }
+    this.updateAverage();
     this.step += 1;
     return { step: this.step, loss, ms: performance.now() - started };
   }
 
-  weights(): Promise<TWeights> {
-    return fromVariables(this.vars);
+  /** ema ← d·ema + (1 − d)·w, with d ramping up over the first steps so early weights fade fast. */
+  private updateAverage() {
+    const d = Math.min(this.config.ema, (1 + this.step) / (10 + this.step));
+    tf.tidy(() => {
+      for (const [name, w] of Object.entries(this.vars)) this.ema[name].assign(tf.add(tf.mul(this.ema[name], d), tf.mul(w, 1 - d)));
+    });
+  }
+
+  /** The raw weights, or their moving average (what exports use). */
+  weights(which: 'raw' | 'ema' = 'raw'): Promise<TWeights> {
+    return fromVariables(which === 'ema' ? this.ema : this.vars);
   }
 
   async save(checkpointDir: string) {
@@ -138,17 +173,18 @@ export class Trainer {
       weights: await this.weights(),
       adamM: await fromVariables(this.adam.m),
       adamV: await fromVariables(this.adam.v),
+      ema: await fromVariables(this.ema),
     });
   }
 
-  /** Writes the current weights as a diffusers ONNX bundle our pipeline (and the compression jobs) load. */
-  async export(bundleDir: string) {
-    return writeShapesBundle(bundleDir, this.config, await this.weights(), { trainedSteps: this.step });
+  /** Writes the averaged weights as a diffusers ONNX bundle our pipeline (and the compression jobs) load. */
+  async export(bundleDir: string, which: 'raw' | 'ema' = 'ema') {
+    return writeShapesBundle(bundleDir, this.config, await this.weights(which), { trainedSteps: this.step, weights: which === 'ema' ? `EMA ${this.config.ema}` : 'raw' });
   }
 
   async dispose() {
     await this.pool?.close();
-    for (const v of Object.values(this.vars)) v.dispose();
+    for (const v of [...Object.values(this.vars), ...Object.values(this.ema)]) v.dispose();
     this.adam.dispose();
     await this.text.release();
   }
