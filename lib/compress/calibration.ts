@@ -23,6 +23,19 @@ export function calibrationPrompts(count: number): string[] {
   return out;
 }
 
+/** The world a bundle was trained on (model_index.json's prunearena.world, as the shapes model records it), or null. */
+export function bundleWorld(bundleDir: string): string | null {
+  try {
+    const index = JSON.parse(fs.readFileSync(path.join(bundleDir, 'model_index.json'), 'utf8')) as { prunearena?: { world?: unknown } };
+    return typeof index.prunearena?.world === 'string' ? index.prunearena.world : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Scenes for calibrating a shapes-world model: drawn from its training distribution, never from its evaluation set. */
+const SHAPES_CALIBRATION_SEED = 2_000_000;
+
 export type TCalibrationSet = {
   prompts: string[];
   /** Denoiser feeds, one batch per prompt: latent, token states, pooled embedding, timestep. */
@@ -31,12 +44,16 @@ export type TCalibrationSet = {
 
 /**
  * Inputs for measuring a denoiser without generating images: for each prompt, its text
- * encoding, a seeded Gaussian latent and a timestep spread over the schedule (so early, middle
- * and late denoising steps all count).
+ * encoding, a latent and a timestep spread over the schedule (so early, middle and late
+ * denoising steps all count). The latent is seeded Gaussian noise; for a model of the shapes
+ * world, whose clean images we can draw, it is what the sampler sees at that timestep instead,
+ * x_σ = (1 − σ)·x0 + σ·noise with x0 a scene of the prompt, so sensitivity and reconstruction
+ * measure the model where it works.
  */
 export async function calibrationSet(bundleDir: string, opts: { count?: number; seed?: number } = {}): Promise<TCalibrationSet> {
   const count = opts.count ?? 8;
-  const prompts = calibrationPrompts(count);
+  const scenes = bundleWorld(bundleDir) === 'shapes' ? await shapesScenes(count, opts.seed ?? 0) : null;
+  const prompts = scenes ? scenes.map((s) => s.prompt) : calibrationPrompts(count);
   const tokenizer = loadTokenizer(bundleDir);
   const te = await ort.InferenceSession.create(path.join(bundleDir, 'text_encoder', 'model.onnx'), { intraOpNumThreads: 1 });
   const config = JSON.parse(fs.readFileSync(path.join(bundleDir, 'transformer', 'config.json'), 'utf8')) as { in_channels: number; sample_size: number };
@@ -47,15 +64,27 @@ export async function calibrationSet(bundleDir: string, opts: { count?: number; 
       const ids = tokenizer.encode(prompts[i]);
       const enc = await te.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]) });
       const { in_channels: c, sample_size: s } = config;
+      const sigma = (i + 0.5) / prompts.length;
+      const latent = rng.normals(c * s * s, 1);
+      const x0 = scenes?.[i].latent;
+      if (x0) {
+        if (x0.length !== latent.length) throw new Error(`${bundleDir}: a shapes-world model with latents of ${c}x${s}x${s} does not match the world's ${x0.length} values`);
+        for (let k = 0; k < latent.length; k++) latent[k] = (1 - sigma) * x0[k] + sigma * latent[k];
+      }
       feeds.push({
-        hidden_states: new ort.Tensor('float32', rng.normals(c * s * s, 1), [1, c, s, s]),
+        hidden_states: new ort.Tensor('float32', latent, [1, c, s, s]),
         encoder_hidden_states: enc.last_hidden_state,
         pooled_projections: enc.text_embeds,
-        timestep: new ort.Tensor('float32', Float32Array.from([(1000 * (i + 0.5)) / prompts.length]), [1]),
+        timestep: new ort.Tensor('float32', Float32Array.from([1000 * sigma]), [1]),
       });
     }
   } finally {
     await te.release();
   }
   return { prompts, feeds };
+}
+
+async function shapesScenes(count: number, seed: number): Promise<{ prompt: string; latent: Float32Array }[]> {
+  const { sceneLatent } = await import('../train/data');
+  return Array.from({ length: count }, (_, i) => sceneLatent(SHAPES_CALIBRATION_SEED + seed * 100_003 + i));
 }
