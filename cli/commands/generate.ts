@@ -9,7 +9,7 @@ export const generate: TCommand = {
   summary: 'Generate images for a prompt set with a model (GenEval folder layout, PNG + WebP + provenance); resumes where it stopped.',
   args: 'MODEL_DIR',
   options: {
-    prompts: { type: 'string', description: 'geneval (default) or a file (.jsonl records or one prompt a line)', valueName: 'SET' },
+    prompts: { type: 'string', description: 'geneval (default; 553 prompts), shapes (the shapes world\'s 87, GenEval format) or a file (.jsonl records or one prompt a line)', valueName: 'SET' },
     out: { type: 'string', description: 'output folder (required)', valueName: 'DIR' },
     limit: { type: 'string', description: 'only the first N prompts', valueName: 'N' },
     'images-per-prompt': { type: 'string', description: 'images per prompt (default 4)', valueName: 'K' },

@@ -5,6 +5,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeColourClipFixture } from '../../lib/scoring/colour-clip-fixture';
 import { canvas, fillRect, writeGenEvalRun } from '../../lib/scoring/geneval-fixtures';
 import type { TGenEvalReport } from '../../lib/scoring/geneval';
+import { SHAPES_DETECTOR } from '../../lib/shapes/detector';
+import { shapesEvaluationSet } from '../../lib/shapes/eval-set';
+import { writeGroundTruthRun } from '../../lib/shapes/ground-truth-run';
 import { parseCommandArgs, UsageError } from '../framework';
 import { scoreGeneval } from './score';
 
@@ -109,5 +112,18 @@ describe('arena score geneval', () => {
     const err = await arenaScore(path.join(dir, 'images'), '--detections', file, '--colour-clip', dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect(out).toEqual([]);
+  });
+
+  it('judges shapes-world images with the built-in shapes detector given by --detector shapes', async () => {
+    const images = path.join(dir, 'shapes');
+    // one prompt of each of the six tasks, drawn as their own ground truth
+    const prompts = shapesEvaluationSet().filter((m, i, all) => all.findIndex((o) => o.tag === m.tag) === i);
+    await writeGroundTruthRun(images, prompts, { size: 32, imagesPerPrompt: 1 });
+    expect(await arenaScore(images, '--detector', 'shapes', '--bootstrap', '0', '--json')).toBe(0);
+    const r = JSON.parse(out.join('\n')) as TGenEvalReport;
+    expect(r.detections).toEqual({ source: 'detector', id: SHAPES_DETECTOR.id, title: SHAPES_DETECTOR.title });
+    expect(r.complete).toBe(true);
+    expect(r.overall.score).toBe(1);
+    await expect(arenaScore(images, '--detector', 'shapes', '--detections', path.join(dir, 'd.jsonl'))).rejects.toThrow(/either --detections FILE .* or --detector DIR\|shapes/);
   });
 });

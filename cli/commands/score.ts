@@ -3,6 +3,7 @@ import { AppError } from '../../lib/errors';
 import { loadClipColourClassifier, type TClipColourClassifier } from '../../lib/scoring/colour-clip';
 import { loadOnnxDetector, namedDetector } from '../../lib/scoring/onnx-detector';
 import { scoreGenEval, type TGenEvalReport } from '../../lib/scoring/geneval';
+import { SHAPES_DETECTOR } from '../../lib/shapes/detector';
 import { intFlag, type TCommand, UsageError } from '../framework';
 
 function table(r: TGenEvalReport): string[] {
@@ -38,7 +39,7 @@ export const scoreGeneval: TCommand = {
   args: 'IMAGES_DIR',
   options: {
     detections: { type: 'string', description: 'JSONL of per-image detections made elsewhere', valueName: 'FILE' },
-    detector: { type: 'string', description: 'or: an ONNX object detector folder (model.onnx, labels.json, config.json) to run here', valueName: 'DIR' },
+    detector: { type: 'string', description: 'or: an ONNX object detector folder (model.onnx, labels.json, config.json) to run here, or "shapes" for the shapes world\'s built-in detector', valueName: 'DIR|shapes' },
     'colour-clip': { type: 'string', description: 'a CLIP-style scorer folder to judge colours with, as GenEval does (default: the pixel fallback)', valueName: 'DIR' },
     bootstrap: { type: 'string', description: 'bootstrap rounds for the 95% intervals (default 1000; 0 = none)', valueName: 'N' },
     seed: { type: 'string', description: 'bootstrap seed (default 0)', valueName: 'S' },
@@ -51,6 +52,9 @@ export const scoreGeneval: TCommand = {
     '  {"image": "00012/samples/0003.png", "width": 1024, "height": 1024,',
     '   "detections": [{"class": "dog", "score": 0.97, "box": [x1, y1, x2, y2], "mask": {"size": [h, w], "counts": "<COCO RLE>"}}]}',
     'width, height and mask are optional; give every detection (the scorer applies GenEval\'s thresholds).',
+    '--detector shapes: the shapes world\'s detector (colour segmentation and shape moments), exact for images of',
+    'circles, squares and triangles on the shapes prompts (\'arena generate --prompts shapes\'); it knows no other class.',
+    '(An ONNX detector in a folder called shapes: write --detector ./shapes.)',
     'Colours: with --colour-clip DIR (onnx/vision_model.onnx + onnx/text_model.onnx, or onnx/model.onnx, as for HPS),',
     'zero-shot CLIP on each object\'s crop with the background greyed out, GenEval\'s own method; without it, a pixel',
     'fallback (CIELAB rules) that is not GenEval\'s classifier. The report says which ran (clip:<model> or pixel-lab).',
@@ -59,14 +63,14 @@ export const scoreGeneval: TCommand = {
   async run({ values, positionals }) {
     if (positionals.length !== 1) throw new UsageError('give exactly one IMAGES_DIR');
     if (!values.detections === !values.detector) {
-      throw new UsageError('give either --detections FILE (detections made elsewhere, JSONL: see --help) or --detector DIR (an ONNX detector run here)');
+      throw new UsageError('give either --detections FILE (detections made elsewhere, JSONL: see --help) or --detector DIR|shapes (an ONNX detector run here, or the shapes world\'s)');
     }
     const bootstrapRounds = intFlag(values, 'bootstrap', 1000, 0, 100_000);
     const seed = intFlag(values, 'seed', 0, 0, 2 ** 31 - 1);
     let report: TGenEvalReport;
     let colourClassifier: TClipColourClassifier | undefined;
     try {
-      const detector = values.detector ? namedDetector(await loadOnnxDetector(values.detector as string)) : undefined;
+      const detector = values.detector === 'shapes' ? SHAPES_DETECTOR : values.detector ? namedDetector(await loadOnnxDetector(values.detector as string)) : undefined;
       if (values['colour-clip']) colourClassifier = await loadColourClip(values['colour-clip'] as string);
       report = await scoreGenEval(positionals[0], {
         detector,

@@ -1,16 +1,18 @@
 import { z } from 'zod';
 import { AppError } from '../errors';
+import { GENEVAL_PROMPT_SETS } from '../inference/prompt-sets';
 import { enqueueJob } from '../jobs/service';
 import type { TJobView } from '../jobs/types';
 import * as repo from './repository';
 
 export const ZStartRunSchema = z.object({
   variantId: z.string().min(1),
-  promptSet: z.enum(['geneval', 'calibration', 'custom']).default('geneval'),
+  /** A built-in set with GenEval metadata ("geneval", "shapes"), the calibration prompts, or the researcher's own. */
+  promptSet: z.enum([...GENEVAL_PROMPT_SETS, 'calibration', 'custom']).default('geneval'),
   /** For "custom": one prompt a line. */
   customPrompts: z.string().max(200_000).optional(),
   limit: z.number().int().min(1).max(10_000).optional(),
-  /** With a limit on GenEval: take prompts evenly from all six tasks instead of the first N (which are all single objects). */
+  /** With a limit on a GenEval set: take prompts evenly from all six tasks instead of the first N (which are all single objects). */
   spread: z.boolean().default(false),
   imagesPerPrompt: z.number().int().min(1).max(64).default(4),
   steps: z.number().int().min(1).max(500).default(20),
@@ -51,7 +53,7 @@ export async function startRun(modelId: string, input: TStartRun, userId: string
     prompts = calibrationPrompts(o.limit ?? 8).map((prompt, i) => ({ id: String(i).padStart(5, '0'), prompt }));
   } else {
     const { loadPrompts } = await import('../inference/prompts');
-    prompts = loadPrompts('geneval');
+    prompts = loadPrompts(o.promptSet);
   }
   if (o.limit) prompts = o.spread ? spreadOverTags(prompts, o.limit) : prompts.slice(0, o.limit);
   const run = await repo.insertRun({

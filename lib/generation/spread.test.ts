@@ -15,4 +15,10 @@ describe('spreadOverTags', () => {
     expect(new Set(tags).size).toBe(6);
     expect(tags.filter((t) => t === 'counting')).toHaveLength(2);
   });
+
+  it('does the same for the shapes world\'s prompts', () => {
+    const tags = spreadOverTags(loadPrompts('shapes'), 12).map((p) => p.tag);
+    expect(new Set(tags).size).toBe(6);
+    expect(tags.filter((t) => t === 'single_object')).toHaveLength(2);
+  });
 });

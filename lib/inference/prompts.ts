@@ -1,16 +1,16 @@
 import fs from 'node:fs';
 import { shippedDataFile } from '../data-files';
+import { isGenEvalPromptSet } from './prompt-sets';
 
 export type TPrompt = { id: string; prompt: string; tag?: string; metadata?: unknown };
 
-
 /**
  * Prompt sets: "geneval" (its 553 prompts with metadata, ids 00000-00552 as GenEval numbers its
- * folders), or a file: a .jsonl of GenEval-style records or of {"prompt": ...}, or plain text
- * with one prompt a line.
+ * folders), "shapes" (the shapes world's 87 in the same format), or a file: a .jsonl of
+ * GenEval-style records or of {"prompt": ...}, or plain text with one prompt a line.
  */
 export function loadPrompts(source: string): TPrompt[] {
-  const file = source === 'geneval' ? shippedDataFile('geneval', 'evaluation_metadata.jsonl') : source;
+  const file = isGenEvalPromptSet(source) ? shippedDataFile(source, 'evaluation_metadata.jsonl') : source;
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv, resetEnvForTests } from '../env';
 import { writeColourClipFixture } from '../scoring/colour-clip-fixture';
+import { SHAPES_DETECTOR } from '../shapes/detector';
 import { genevalColourClassifier, genevalScoreVersion } from './service';
 
 let tmp: string;
@@ -58,5 +59,12 @@ describe("GenEval's colour classifier in score jobs", () => {
   it('stores a GenEval score under a version that names the colour classifier', () => {
     expect(genevalScoreVersion({ scorer: { version: '1.0.0' }, colourClassifier: { id: 'pixel-lab' } })).toBe('1.0.0+pixel-lab');
     expect(genevalScoreVersion({ scorer: { version: '1.0.0' }, colourClassifier: { id: 'clip:openai/clip-vit-large-patch14' } })).toBe('1.0.0+clip:openai/clip-vit-large-patch14');
+  });
+
+  it('names the shapes detector in the version too, and leaves COCO detectors\' versions as they were', () => {
+    const version = (detections: { source: string; id?: string }) => genevalScoreVersion({ scorer: { version: '1.0.0' }, colourClassifier: { id: 'pixel-lab' }, detections });
+    expect(version({ source: 'detector', id: SHAPES_DETECTOR.id })).toBe('1.0.0+shapes-moments-v1+pixel-lab');
+    expect(version({ source: 'detector', id: 'onnx:fixture-detector' })).toBe('1.0.0+pixel-lab');
+    expect(version({ source: 'file' })).toBe('1.0.0+pixel-lab');
   });
 });

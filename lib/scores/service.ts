@@ -1,14 +1,29 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { artifactStore } from '../artifacts/store';
 import { db } from '../db';
 import { env } from '../env';
 import { AppError } from '../errors';
+import { isGenEvalPromptSet } from '../inference/prompt-sets';
 import { enqueueJob } from '../jobs/service';
 import type { TClipColourClassifier } from '../scoring/colour-clip';
+import type { TNamedDetector } from '../scoring/types';
+import { SHAPES_DETECTOR } from '../shapes/detector';
 
 export const SCORERS = ['geneval', 'hps', 'clipscore'] as const;
 export type TScorerId = (typeof SCORERS)[number];
+
+/**
+ * GenEval's detector for a run: "configured" is GENEVAL_DETECTOR_DIR (else the built-in fixture),
+ * an ONNX detector of GenEval's 80 COCO classes; "shapes" is the shapes world's own detector,
+ * exact for that world and blind to anything else.
+ */
+export const ZGenEvalDetectorSchema = z.enum(['configured', 'shapes']);
+export type TGenEvalDetector = z.infer<typeof ZGenEvalDetectorSchema>;
+
+/** Without a choice, a run on the shapes prompts is judged by the shapes detector and any other by the configured one. */
+export const defaultGenEvalDetector = (promptSet: string): TGenEvalDetector => (promptSet === 'shapes' ? 'shapes' : 'configured');
 
 /** Where a scorer's model lives: configured by path, or the built-in fixture made on first use. */
 export async function scorerDir(scorer: TScorerId): Promise<{ dir: string; fixture: boolean }> {
@@ -42,15 +57,29 @@ export async function genevalColourClassifier(): Promise<TClipColourClassifier |
 }
 
 /**
- * The version a GenEval score is stored with names its colour classifier too ("1.0.0+pixel-lab",
- * "1.0.0+clip:<model>"): colour-task scores from different classifiers are not comparable.
+ * The detector a GenEval score job runs. `fixture` is true for the built-in random-weight ONNX
+ * detector only: the shapes detector is exact for its world, no stand-in.
  */
-export function genevalScoreVersion(report: { scorer: { version: string }; colourClassifier: { id: string } }): string {
-  return `${report.scorer.version}+${report.colourClassifier.id}`;
+export async function genevalDetector(choice: TGenEvalDetector): Promise<{ detector: TNamedDetector; fixture: boolean }> {
+  if (choice === 'shapes') return { detector: SHAPES_DETECTOR, fixture: false };
+  const { dir, fixture } = await scorerDir('geneval');
+  const { loadOnnxDetector, namedDetector } = await import('../scoring/onnx-detector');
+  return { detector: namedDetector(await loadOnnxDetector(dir)), fixture };
+}
+
+/**
+ * The version a GenEval score is stored with names its colour classifier too ("1.0.0+pixel-lab",
+ * "1.0.0+clip:<model>"): colour-task scores from different classifiers are not comparable. A
+ * shapes-world score names its detector as well ("1.0.0+shapes-moments-v1+pixel-lab"): it judges
+ * another world's prompts. COCO-detector scores keep the shorter form, so older rows still compare.
+ */
+export function genevalScoreVersion(report: { scorer: { version: string }; colourClassifier: { id: string }; detections?: { source: string; id?: string } }): string {
+  const detector = report.detections?.source === 'detector' && report.detections.id === SHAPES_DETECTOR.id ? `+${SHAPES_DETECTOR.id}` : '';
+  return `${report.scorer.version}${detector}+${report.colourClassifier.id}`;
 }
 
 /** Writes a run's images as GenEval's folder layout (metadata.jsonl + samples/NNNN.png per prompt). */
-export async function materialiseRun(runId: string, dir: string): Promise<{ prompts: number; images: number; geneval: boolean }> {
+export async function materialiseRun(runId: string, dir: string): Promise<{ promptSet: string; prompts: number; images: number; geneval: boolean }> {
   const prisma = await db();
   const run = await prisma.generationRun.findUnique({ where: { id: runId }, include: { images: true } });
   if (!run) throw new AppError('NOT_FOUND', 'No such generation run.');
@@ -65,16 +94,28 @@ export async function materialiseRun(runId: string, dir: string): Promise<{ prom
     const to = path.join(dir, String(img.promptIndex).padStart(5, '0'), 'samples', `${String(img.sample).padStart(4, '0')}.png`);
     fs.writeFileSync(to, await store.read(img.pngSha256));
   }
-  return { prompts: prompts.length, images: run.images.length, geneval: prompts.every((p) => Array.isArray(p.metadata?.include)) };
+  return { promptSet: run.promptSet, prompts: prompts.length, images: run.images.length, geneval: prompts.every((p) => Array.isArray(p.metadata?.include)) };
 }
 
-export async function startScoring(runId: string, scorer: TScorerId, userId: string | null) {
+/**
+ * Queues a score job for a run. `detector` picks GenEval's detector; left out, the job picks by
+ * the run's prompt set (defaultGenEvalDetector).
+ */
+export async function startScoring(runId: string, scorer: TScorerId, userId: string | null, opts: { detector?: TGenEvalDetector } = {}) {
   const prisma = await db();
   const run = await prisma.generationRun.findUnique({ where: { id: runId }, include: { _count: { select: { images: true } } } });
   if (!run) throw new AppError('NOT_FOUND', 'No such generation run.');
   if (run._count.images === 0) throw new AppError('CONFLICT', 'This run has no images yet: score it once they are generated.');
-  if (scorer === 'geneval' && run.promptSet !== 'geneval') throw new AppError('BAD_REQUEST', 'GenEval scores GenEval prompts only (it needs their metadata); this run used other prompts.');
-  const { job } = await enqueueJob('score', { runId, scorer }, { createdById: userId });
+  let detector: TGenEvalDetector | undefined;
+  if (opts.detector !== undefined) {
+    if (scorer !== 'geneval') throw new AppError('BAD_REQUEST', `Only GenEval takes a detector; ${scorer} does not.`);
+    const parsed = ZGenEvalDetectorSchema.safeParse(opts.detector);
+    if (!parsed.success) throw new AppError('BAD_REQUEST', `Unknown GenEval detector ${JSON.stringify(opts.detector)}: give "configured" or "shapes".`);
+    detector = parsed.data;
+  }
+  if (scorer === 'geneval' && !isGenEvalPromptSet(run.promptSet)) throw new AppError('BAD_REQUEST', 'GenEval scores the built-in GenEval-format prompt sets only (it needs their metadata); this run used other prompts.');
+  if (detector === 'shapes' && run.promptSet !== 'shapes') throw new AppError('BAD_REQUEST', 'The shapes detector knows circles, squares and triangles only: it scores runs on the shapes prompt set.');
+  const { job } = await enqueueJob('score', { runId, scorer, ...(detector ? { detector } : {}) }, { createdById: userId });
   return job;
 }
 

@@ -2,11 +2,12 @@
 
 import Link from 'next/link';
 import { useState } from 'react';
+import { GENEVAL_PROMPT_SET_LABELS, GENEVAL_PROMPT_SETS, type TGenEvalPromptSet } from '@/lib/inference/prompt-sets';
 import { JobProgress } from './job-progress';
 
 export function GenerateForm({ modelId, variants }: { modelId: string; variants: { id: string; name: string }[] }) {
   const [variantId, setVariantId] = useState(variants[0]?.id ?? '');
-  const [promptSet, setPromptSet] = useState<'geneval' | 'calibration' | 'custom'>('geneval');
+  const [promptSet, setPromptSet] = useState<TGenEvalPromptSet | 'calibration' | 'custom'>('geneval');
   const [custom, setCustom] = useState('');
   const [limit, setLimit] = useState(12);
   const [imagesPerPrompt, setImagesPerPrompt] = useState(4);
@@ -43,7 +44,9 @@ export function GenerateForm({ modelId, variants }: { modelId: string; variants:
       <label className="text-sm">
         <span className="font-medium">Prompts</span>
         <select className={field} value={promptSet} onChange={(e) => setPromptSet(e.target.value as typeof promptSet)} aria-label="Prompt set">
-          <option value="geneval">GenEval (553)</option>
+          {GENEVAL_PROMPT_SETS.map((set) => (
+            <option key={set} value={set}>{GENEVAL_PROMPT_SET_LABELS[set]}</option>
+          ))}
           <option value="calibration">calibration set</option>
           <option value="custom">my own</option>
         </select>

@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { requireResearcherPage } from '@/lib/auth/session';
 import { getRunView } from '@/lib/generation/service';
+import { isGenEvalPromptSet } from '@/lib/inference/prompt-sets';
 import { ScoreButtons } from './score-buttons';
 
 export const dynamic = 'force-dynamic';
@@ -37,7 +38,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           {summary.gpuMemory?.available ? ` · GPU ${summary.gpuMemory.device}: ${mib(summary.gpuMemory.processBytes ?? summary.gpuMemory.deviceDeltaBytes ?? 0)}` : ''}
         </p>
       </header>
-      {run.images.length > 0 && <ScoreButtons runId={run.id} scorers={run.promptSet === 'geneval' ? ['geneval', 'hps', 'clipscore'] : ['hps', 'clipscore']} />}
+      {run.images.length > 0 && <ScoreButtons runId={run.id} scorers={isGenEvalPromptSet(run.promptSet) ? ['geneval', 'hps', 'clipscore'] : ['hps', 'clipscore']} />}
       {run.images.length === 0 ? (
         <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-slate-600">No images yet: the job is queued or running (see Jobs).</p>
       ) : (
