@@ -12,7 +12,8 @@ export const train: TCommand = {
     batch: { type: 'string', description: 'examples per step (default 32)', valueName: 'B' },
     seed: { type: 'string', description: 'seed of the initial weights, the data and the noise (default 0)', valueName: 'X' },
     workers: { type: 'string', description: 'worker threads splitting each batch (default: 2, or 1 on a one-core machine)', valueName: 'N' },
-    resume: { type: 'boolean', description: 'continue the run saved in --out (its own batch and seed)' },
+    resume: { type: 'boolean', description: 'continue the run saved in --out (its own batch, seed and planned length)' },
+    replan: { type: 'boolean', description: 'with --resume and --steps: move the end of the learning-rate schedule to --steps' },
     'checkpoint-every': { type: 'string', description: 'save a checkpoint every N steps (default 100)', valueName: 'N' },
     'sample-every': { type: 'string', description: 'export and draw a sample grid every N steps (default 500)', valueName: 'N' },
     json: { type: 'boolean', description: 'print the summary as JSON' },
@@ -22,13 +23,15 @@ export const train: TCommand = {
   async run({ values, positionals }) {
     if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
     if (!values.out) throw new UsageError('--out DIR is required');
-    const steps = intFlag(values, 'steps', 4000, 1, 10_000_000);
+    const steps = values.steps === undefined && values.resume ? undefined : intFlag(values, 'steps', 4000, 1, 10_000_000);
+    if (values.replan && !(values.resume && steps)) throw new UsageError('--replan goes with --resume and --steps N');
     const summary = await runTraining({
       out: values.out as string,
       steps,
       resume: Boolean(values.resume),
+      replan: Boolean(values.replan),
       workers: intFlag(values, 'workers', Math.min(2, os.availableParallelism()), 1, 64),
-      config: { batch: intFlag(values, 'batch', 32, 1, 4096), seed: intFlag(values, 'seed', 0, 0, 2 ** 31 - 1), steps, lr: numberFlag(values, 'lr', 1.5e-3, 1e-6, 1) },
+      config: { batch: intFlag(values, 'batch', 32, 1, 4096), seed: intFlag(values, 'seed', 0, 0, 2 ** 31 - 1), lr: numberFlag(values, 'lr', 1.5e-3, 1e-6, 1) },
       checkpointEvery: intFlag(values, 'checkpoint-every', 100, 1, 10_000_000),
       sampleEvery: intFlag(values, 'sample-every', 500, 1, 10_000_000),
       onStep: values.json

@@ -14,8 +14,14 @@ import { Trainer, type TTrainConfig } from './train';
  */
 export type TRunOptions = {
   out: string;
-  /** Train until this many steps in total (a resumed run counts the steps already done). */
-  steps: number;
+  /**
+   * Train until this many steps in total (a resumed run counts the steps already done). A new
+   * run plans its learning-rate decay to end here; a resumed run keeps its plan unless `replan`.
+   * Omitted on resume: the run's planned length.
+   */
+  steps?: number;
+  /** On resume: move the end of the learning-rate schedule to `steps` (a run cut short or extended). */
+  replan?: boolean;
   resume: boolean;
   config: Partial<TTrainConfig>;
   /** Worker threads per step (see TTrainerOptions); 1 trains in this thread. */
@@ -45,18 +51,20 @@ export async function runTraining(o: TRunOptions): Promise<TRunSummary> {
   if (!o.resume && hasCheckpoint) throw new Error(`${o.out} already holds a training run: pass resume to continue it, or choose another folder`);
   fs.mkdirSync(o.out, { recursive: true });
   const opts = { workers: o.workers ?? 1 };
-  const trainer = o.resume && hasCheckpoint ? await Trainer.resume(checkpoint, o.out, opts) : await Trainer.create(o.config, o.out, opts);
+  const trainer = o.resume && hasCheckpoint ? await Trainer.resume(checkpoint, o.out, opts) : await Trainer.create({ ...o.config, ...(o.steps ? { steps: o.steps } : {}) }, o.out, opts);
+  if (o.resume && o.replan && o.steps) trainer.replan(o.steps);
+  const steps = o.steps ?? trainer.config.steps;
   const startedAt = trainer.step;
   const samples: string[] = [];
   let smoothed: number | null = null;
   let totalMs = 0;
   try {
-    while (trainer.step < o.steps) {
+    while (trainer.step < steps) {
       const r = await trainer.trainStep();
       totalMs += r.ms;
       smoothed = smoothed === null ? r.loss : 0.98 * smoothed + 0.02 * r.loss;
-      o.onStep?.({ step: r.step, steps: o.steps, loss: r.loss, smoothedLoss: smoothed, msPerStep: totalMs / (r.step - startedAt) });
-      const done = r.step === o.steps;
+      o.onStep?.({ step: r.step, steps, loss: r.loss, smoothedLoss: smoothed, msPerStep: totalMs / (r.step - startedAt) });
+      const done = r.step === steps;
       if (done || r.step % o.checkpointEvery === 0) await trainer.save(checkpoint);
       if (done || r.step % o.sampleEvery === 0) samples.push(await sampleGrid(trainer, model, path.join(o.out, 'samples', `step-${String(r.step).padStart(6, '0')}.png`)));
     }

@@ -157,3 +157,15 @@ describe('learning-rate schedule', () => {
     for (let s = 701; s <= 1000; s++) expect(learningRate(c, s)).toBeLessThan(learningRate(c, s - 1));
   });
 });
+
+describe('replanning a run', () => {
+  it('moves the end of the schedule, never behind the current step', async () => {
+    const t = await Trainer.create({ ...small, steps: 50, warmup: 0 }, path.join(tmp, 'replan'));
+    await t.trainStep();
+    t.replan(20);
+    expect(t.config.steps).toBe(20);
+    expect(learningRate(t.config, 20)).toBeCloseTo(t.config.lr * t.config.lrFinal, 12);
+    expect(() => t.replan(1)).toThrow(/at step 1 already/);
+    await t.dispose();
+  });
+});

@@ -65,7 +65,7 @@ export class Trainer {
   step = 0;
 
   private constructor(
-    readonly config: TTrainConfig,
+    public config: TTrainConfig,
     readonly mmdit: TMmditConfig,
     private readonly text: TextConditioner,
     readonly vars: TTfWeights,
@@ -150,6 +150,15 @@ export class Trainer {
     this.updateAverage();
     this.step += 1;
     return { step: this.step, loss, ms: performance.now() - started };
+  }
+
+  /**
+   * Moves the planned end of the run (and so where the learning rate decays) to `steps`: for a
+   * run cut short or extended. From here on it is a different run from the one first planned.
+   */
+  replan(steps: number) {
+    if (steps <= this.step) throw new Error(`the run is at step ${this.step} already: plan a longer one than ${steps}`);
+    this.config = ZTrainConfig.parse({ ...this.config, steps });
   }
 
   /** ema ← d·ema + (1 − d)·w, with d ramping up over the first steps so early weights fade fast. */
