@@ -14,7 +14,7 @@ import { env, EnvError, type TEnv } from '../lib/env';
 import { enqueueJob } from '../lib/jobs/service';
 import { migrateDeploy } from '../lib/migrate';
 import { demoStatus } from '../lib/jobs/definitions/demo';
-import { seedDemo, seedFixtureModel } from '../lib/models/seed';
+import { SHAPES_MODEL_NAME, seedBuiltInModels, seedDemo } from '../lib/models/seed';
 import { ensureAdminFromEnv } from '../lib/users/service';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -102,10 +102,12 @@ async function main() {
   const admin = await ensureAdminFromEnv();
   // A first look: one finished self-test on the Jobs page shows the worker is alive (ahead of the demo's jobs).
   await enqueueJob('demo.selftest', { steps: 5, stepMs: 200 }, { dedupeKey: 'seed:first-selftest', priority: 3 });
-  if ((await seedFixtureModel()) === 'created') say('Registered the built-in fixture model; its sensitivity is being measured.');
+  const added = await seedBuiltInModels();
+  if (added.length) say(`Registered the built-in models: ${added.join(', ')}.`);
   if (e.DEMO && (await seedDemo()) === 'queued') {
-    say('Preparing a demo on it: the workers compress it three ways, generate and score images with every variant');
-    say('and open a study marked as demo data (about 2-4 minutes once they run). DEMO=0 turns this off.');
+    say(`Preparing the demo on ${SHAPES_MODEL_NAME}: the workers measure its block sensitivity, compress it six ways`);
+    say('(late vs early blocks, HierarchicalPrune with and without reconstruction, INT4), generate and score images');
+    say('with every variant, and open a study marked as demo data. /reproduction shows the results. DEMO=0 turns this off.');
   }
   await disconnectDb();
 

@@ -1,20 +1,54 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { shippedDataFile } from '../data-files';
 import { env } from '../env';
 import { writeFixtureBundle } from '../fixtures/bundle';
 import { DEMO_JOB, DEMO_PRIORITY, type TDemoOptions } from '../jobs/definitions/demo';
 import { enqueueJob } from '../jobs/service';
 import { modelNameTaken } from './repository';
-import { hasModels, registerModel } from './service';
+import { hasModels, listModelViews, registerModel } from './service';
 
 export const FIXTURE_MODEL_NAME = 'fixture-mmdit-12';
+/** The trained shapes-world model that ships in data/shapes/model (see docs/REPRODUCTION.md). */
+export const SHAPES_MODEL_NAME = 'shapes-mmdit-6';
+export const BUILT_IN_MODELS = [SHAPES_MODEL_NAME, FIXTURE_MODEL_NAME] as const;
+
+/** The committed bundle of the shapes model. */
+export function shapesModelDir(): string {
+  return shippedDataFile('shapes', 'model');
+}
+
+/**
+ * Registers the built-in models a database lacks: the trained shapes model (it draws circles,
+ * squares and triangles on request, so quality differences are real) and the random-weight
+ * fixture (it draws noise; tests and pipeline checks use it). A database that holds models of
+ * its own gets nothing added.
+ */
+export async function seedBuiltInModels(): Promise<string[]> {
+  const existing = (await listModelViews()).map((m) => m.name);
+  if (existing.some((n) => !(BUILT_IN_MODELS as readonly string[]).includes(n))) return [];
+  const added: string[] = [];
+  if (!existing.includes(SHAPES_MODEL_NAME)) {
+    await registerModel({
+      dir: shapesModelDir(),
+      name: SHAPES_MODEL_NAME,
+      description:
+        'Built-in 6-block SD3-style MMDiT trained here on a world of circles, squares and triangles in eight colours (16x16, shown at 64x64). ' +
+        'It follows counts, colours and positions well enough for GenEval to tell compressions apart; retrain it with arena train.',
+      license: 'Apache-2.0',
+    });
+    added.push(SHAPES_MODEL_NAME);
+  }
+  if (!existing.includes(FIXTURE_MODEL_NAME) && (await seedFixtureModel(true)) === 'created') added.push(FIXTURE_MODEL_NAME);
+  return added;
+}
 
 /**
  * A first look needs a model: on an empty database, register the built-in fixture (random
  * weights, so it draws noise, but every pipeline runs on it) and queue its sensitivity.
  */
-export async function seedFixtureModel(): Promise<'created' | 'exists'> {
-  if (await hasModels()) return 'exists';
+export async function seedFixtureModel(besideBuiltIns = false): Promise<'created' | 'exists'> {
+  if (besideBuiltIns ? await modelNameTaken(FIXTURE_MODEL_NAME) : await hasModels()) return 'exists';
   const tmp = path.join(env().dataDir, 'tmp', 'seed-fixture');
   fs.rmSync(tmp, { recursive: true, force: true });
   try {
@@ -33,13 +67,13 @@ export async function seedFixtureModel(): Promise<'created' | 'exists'> {
 }
 
 /**
- * Queues the demo built on the fixture model (lib/jobs/definitions/demo.ts) once per database:
+ * Queues the demo built on the shapes model (lib/jobs/definitions/demo.ts) once per database:
  * its first round has a fixed dedupe key, so a restart, or a database whose demo was made long
- * ago, queues nothing. A database without the fixture model (it had models of its own before the
- * seed ran) gets no demo. The options size the demo (tests make it tiny).
+ * ago, queues nothing. A database without the shapes model (it had models of its own before the
+ * seed ran) gets no demo. The options size the demo (tests make it small).
  */
-export async function seedDemo(options: Partial<TDemoOptions> = {}): Promise<'queued' | 'exists' | 'no-fixture'> {
-  if (!(await modelNameTaken(FIXTURE_MODEL_NAME))) return 'no-fixture';
+export async function seedDemo(options: Partial<TDemoOptions> = {}): Promise<'queued' | 'exists' | 'no-model'> {
+  if (!(await modelNameTaken(SHAPES_MODEL_NAME))) return 'no-model';
   const { created } = await enqueueJob(DEMO_JOB, { ...options, round: 1 }, { priority: DEMO_PRIORITY.round });
   return created ? 'queued' : 'exists';
 }

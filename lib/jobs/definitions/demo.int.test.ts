@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../../db';
 import { TextToImagePipeline } from '../../inference/pipeline';
-import { FIXTURE_MODEL_NAME, seedDemo, seedFixtureModel } from '../../models/seed';
+import { FIXTURE_MODEL_NAME, SHAPES_MODEL_NAME, seedBuiltInModels, seedDemo } from '../../models/seed';
 import { getModelView, listModelViews } from '../../models/service';
 import { getStudy } from '../../studies/service';
 import { createTestDatabase, testProviders, type TTestDatabase } from '../../testing/databases';
@@ -13,8 +13,8 @@ import { DEMO_JOB, DEMO_PRIORITY, demoPipeline, demoStatus, type TDemoOptions } 
 import { generateJob } from './generate';
 import { scoreJob } from './score';
 
-/** The whole chain on the real fixture model, sized down so it takes seconds. */
-const TINY: Partial<TDemoOptions> = { prompts: 2, imagesPerPrompt: 1, steps: 2, calibrationSamples: 1, latencySteps: 0 };
+/** The whole chain on the shipped shapes model, sized down so it takes seconds. */
+const TINY: Partial<TDemoOptions> = { prompts: 6, imagesPerPrompt: 1, steps: 2, calibrationSamples: 2, latencySteps: 0, pruneBlocks: 2 };
 const ADMIN = { id: 'test-admin', role: 'admin' as const };
 
 /** Runs a worker with the demo's job types until `done` says so. */
@@ -54,10 +54,11 @@ describe.each(testProviders().filter((p) => p === 'sqlite'))('the demo npm start
   });
 
   // the whole chain runs through the queue: a budget for a loaded 2-core machine, not a speed check
-  it('compresses the fixture three ways, generates, scores and opens a demo study, with no votes', async () => {
-    expect(await seedDemo(TINY)).toBe('no-fixture');
-    expect(await seedFixtureModel()).toBe('created');
-    // the seed's component sensitivity is for the model page, not the demo: keep the test short
+  it('compresses the shapes model six ways, generates, scores and opens a demo study, with no votes', async () => {
+    expect(await seedDemo(TINY)).toBe('no-model');
+    expect(await seedBuiltInModels()).toEqual([SHAPES_MODEL_NAME, FIXTURE_MODEL_NAME]);
+    expect(await seedBuiltInModels()).toEqual([]);
+    // the fixture's component sensitivity is for its model page, not the demo: keep the test short
     for (const j of await listJobViews({ type: 'sensitivity' })) await cancelJob(j.id, ADMIN);
     expect(await seedDemo(TINY)).toBe('queued');
     expect(await seedDemo(TINY)).toBe('exists');
@@ -69,34 +70,42 @@ describe.each(testProviders().filter((p) => p === 'sqlite'))('the demo npm start
     expect(status, JSON.stringify(status)).toMatchObject({ state: 'ready' });
     if (status.state !== 'ready') return;
 
-    const model = (await getModelView((await listModelViews()).find((m) => m.name === FIXTURE_MODEL_NAME)!.id))!;
+    const model = (await getModelView((await listModelViews()).find((m) => m.name === SHAPES_MODEL_NAME)!.id))!;
     const byName = Object.fromEntries(model.variants.map((v) => [v.name, v]));
-    expect(Object.keys(byName).sort()).toEqual(['early-80', 'hp-80', 'hp-80-int4', 'original']);
-    const removed = (name: string) => (byName[name].report as { removed: { block: number }[] }).removed.map((r) => r.block).sort((a, b) => a - b);
-    // HierarchicalPrune keeps blocks 0-3; the contrast cuts the earliest blocks to the same budget
-    expect(removed('hp-80').length).toBeGreaterThan(0);
-    expect(Math.min(...removed('hp-80'))).toBeGreaterThanOrEqual(4);
-    expect(removed('hp-80-int4')).toEqual(removed('hp-80'));
-    expect((byName['hp-80-int4'].report as { int4: unknown }).int4).not.toBeNull();
-    expect(removed('early-80')).toEqual(removed('hp-80').map((_, i) => i));
-    for (const v of ['hp-80', 'hp-80-int4', 'early-80']) expect(byName[v].parentId).toBe(byName.original.id);
+    expect(Object.keys(byName).sort()).toEqual(['early-2', 'hp', 'hp-recon', 'hp-recon-int4', 'int4', 'late-2', 'original']);
+    const report = (name: string) => byName[name].report as { removed: { block: number }[]; reconstruction: unknown; int4: unknown };
+    const removed = (name: string) => report(name).removed.map((r) => r.block).sort((a, b) => a - b);
+    expect(removed('late-2')).toEqual([4, 5]);
+    expect(removed('early-2')).toEqual([0, 1]);
+    // HierarchicalPrune cuts as many blocks, never the protected first two
+    expect(removed('hp')).toHaveLength(2);
+    expect(Math.min(...removed('hp'))).toBeGreaterThanOrEqual(2);
+    for (const v of ['hp-recon', 'hp-recon-int4']) expect(removed(v)).toEqual(removed('hp'));
+    expect(report('hp').reconstruction).toBeNull();
+    expect(report('hp-recon').reconstruction).toMatchObject({ spans: expect.any(Array) });
+    expect(report('hp-recon-int4').int4).not.toBeNull();
+    expect(removed('int4')).toEqual([]);
+    expect(report('int4').int4).not.toBeNull();
+    for (const v of Object.keys(byName)) if (v !== 'original') expect(byName[v].parentId).toBe(byName.original.id);
 
     const prisma = await db();
     const runs = await prisma.generationRun.findMany({ include: { images: true, scores: true } });
-    expect(runs).toHaveLength(4);
+    expect(runs).toHaveLength(7);
     for (const run of runs) {
-      expect(run).toMatchObject({ promptSet: 'geneval', steps: 2, imagesPerPrompt: 1 });
-      expect(run.images).toHaveLength(2);
+      expect(run).toMatchObject({ promptSet: 'shapes', steps: 2, imagesPerPrompt: 1 });
+      expect(run.images).toHaveLength(6);
       expect(run.scores.map((s) => s.scorer).sort()).toEqual(['geneval', 'hps']);
-      expect(run.scores.every((s) => s.fixture)).toBe(true);
+      // GenEval here is the shapes world's own detector, exact for its images; HPS is the fixture scorer
+      expect(run.scores.find((s) => s.scorer === 'geneval')).toMatchObject({ fixture: false, version: expect.stringContaining('shapes-moments') });
+      expect(run.scores.find((s) => s.scorer === 'hps')!.fixture).toBe(true);
     }
     // the same seed everywhere, so every variant's images pair up with the original's
     expect(new Set(runs.map((r) => r.images.map((i) => i.seed).join(','))).size).toBe(1);
 
     const study = (await getStudy(status.study.id, null))!;
-    expect(study).toMatchObject({ demo: true, status: 'open', accepting: true, items: 2, slug: status.study.slug });
-    expect(study.design.criteria).toEqual([{ key: 'overall', question: 'Which image looks better?' }]);
-    expect(study.arms.map((a) => a.variantName).sort()).toEqual(['early-80', 'hp-80', 'hp-80-int4', 'original']);
+    expect(study).toMatchObject({ demo: true, status: 'open', accepting: true, items: 6, slug: status.study.slug });
+    expect(study.design.criteria).toEqual([{ key: 'overall', question: 'Which image matches its prompt better?' }]);
+    expect(study.arms.map((a) => a.variantName).sort()).toEqual(['early-2', 'hp-recon-int4', 'late-2', 'original']);
     expect(status.study.participantPath).toBe(`/s/${study.slug}`);
     expect(await prisma.studyVote.count()).toBe(0);
   }, 240_000);

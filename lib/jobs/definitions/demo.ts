@@ -4,11 +4,13 @@ import { AppError } from '../../errors';
 import { defineJob, type JobContext, UnrecoverableError } from '../types';
 
 /**
- * The demo `npm start` builds on the built-in fixture model, run by the workers through the
- * ordinary job types: a block sensitivity, three compressed variants (HierarchicalPrune at 80%,
- * the same with INT4, and the earliest blocks cut to the same budget for contrast), a GenEval
- * run per variant with the same seed so images pair up, GenEval and HPS scores of each run, and
- * an open study marked as demo data. Nothing is voted: the study waits for people.
+ * The demo `npm start` builds, which is also the reproduction of HierarchicalPrune's finding on
+ * the built-in shapes model (docs/REPRODUCTION.md, /reproduction). The workers run it through
+ * the ordinary job types: a block sensitivity; six compressed variants (the latest k blocks cut,
+ * the earliest k blocks cut, HierarchicalPrune's plan at the same budget without and with
+ * reconstruction, that with INT4, and INT4 alone); a run of the shapes evaluation prompts per
+ * variant with the same seeds, so images pair up; GenEval (shapes detector) and HPS scores of
+ * each run; and an open study marked as demo data. Nothing is voted: the study waits for people.
  *
  * It is a resumable state machine. Each round looks at what exists, queues what is missing and
  * whose inputs are ready, then queues the next round, which waits behind the children it
@@ -26,55 +28,69 @@ export const DEMO_JOB = 'demo.pipeline';
  */
 export const DEMO_PRIORITY = { round: 1, child: 2 } as const;
 
+/** Prompts in the shapes evaluation set (data/shapes/evaluation_metadata.jsonl). */
+const SHAPES_PROMPTS = 87;
+
 export const ZDemoOptions = z.object({
-  /** GenEval prompts per run (the first N of its 553) and images per prompt. */
-  prompts: z.number().int().min(1).max(553).default(24),
+  /** Shapes evaluation prompts per run (spread over GenEval's six tasks; all 87 by default) and images per prompt. */
+  prompts: z.number().int().min(1).max(SHAPES_PROMPTS).default(SHAPES_PROMPTS),
   imagesPerPrompt: z.number().int().min(1).max(8).default(2),
-  steps: z.number().int().min(1).max(100).default(8),
+  steps: z.number().int().min(1).max(100).default(24),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
-  /** Calibration inputs for the sensitivity, the plan and the compress error report. */
-  calibrationSamples: z.number().int().min(1).max(64).default(2),
+  /** Blocks the late and early contrasts cut; HierarchicalPrune gets the budget that leaves. */
+  pruneBlocks: z.number().int().min(1).max(4).default(2),
+  /** Calibration inputs for the sensitivity, the plan, reconstruction and the compress error report. */
+  calibrationSamples: z.number().int().min(1).max(128).default(32),
   /** Denoiser steps each compression times before and after (0: skip). */
-  latencySteps: z.number().int().min(0).max(100).default(2),
+  latencySteps: z.number().int().min(0).max(100).default(8),
 });
 export type TDemoOptions = z.output<typeof ZDemoOptions>;
 
 const ZDemoPayload = ZDemoOptions.extend({ round: z.number().int().min(1).max(10_000).default(1) });
 
-const BUDGET = 0.8;
-const PROTECT_FIRST = 4;
+/** HierarchicalPrune protects the first third of the blocks (the paper: the early blocks set layout and content). */
+const PROTECT_FIRST = 2;
 const GUIDANCE = 3;
 const SCORERS = ['geneval', 'hps'] as const;
-export const DEMO_STUDY_TITLE = 'Demo: the fixture model, original vs compressed';
+const INT4 = { blockSize: 32, symmetric: true } as const;
+export const DEMO_STUDY_TITLE = 'Demo: the shapes model, original vs compressed';
 
 type TStructure = { totalParams: number; stacks: { name: string; blocks: { index: number; params: number }[] }[] };
 
-/**
- * The earliest blocks that bring the denoiser to the budget, by the planner's rule (remove until
- * kept / total <= budget): the contrast to HierarchicalPrune, which protects exactly those.
- */
-export function earliestBlocksForBudget(structure: TStructure, budget: number): string {
+/** The k earliest or latest blocks of the main stack, as a recipe's block list, and the share of parameters they leave. */
+export function edgeBlocks(structure: TStructure, k: number, end: 'early' | 'late'): { list: string; kept: number } {
   const blocks = [...(structure.stacks[0]?.blocks ?? [])].sort((a, b) => a.index - b.index);
-  let kept = structure.totalParams;
-  const removed: number[] = [];
-  for (const b of blocks) {
-    if (kept / structure.totalParams <= budget) break;
-    kept -= b.params;
-    removed.push(b.index);
-  }
-  if (!removed.length || kept / structure.totalParams > budget) throw new UnrecoverableError(`no run of early blocks brings the model to ${budget * 100}% of its parameters`);
-  return removed.length === 1 ? String(removed[0]) : `${removed[0]}-${removed.at(-1)}`;
+  if (blocks.length <= k) throw new UnrecoverableError(`the model has ${blocks.length} blocks: it cannot lose ${k} and keep one`);
+  const cut = end === 'early' ? blocks.slice(0, k) : blocks.slice(-k);
+  const removed = cut.reduce((s, b) => s + b.params, 0);
+  const list = cut.length === 1 ? String(cut[0].index) : `${cut[0].index}-${cut.at(-1)!.index}`;
+  return { list, kept: (structure.totalParams - removed) / structure.totalParams };
 }
 
-/** The variants the demo makes, by name, with their recipes (which need the original's structure). */
-export function demoVariants(o: TDemoOptions, structure: TStructure): { name: string; recipe: TCompressRecipe; needsSensitivity: boolean }[] {
+/**
+ * The variants the demo makes, by name, with their recipes (which need the original's structure).
+ * HierarchicalPrune's budget is what cutting k blocks leaves (rounded up a little, so its planner,
+ * which stops once kept / total <= budget, removes the same number of blocks when they are equal).
+ */
+export function demoVariants(o: TDemoOptions, structure: TStructure): { name: string; recipe: TCompressRecipe; needsSensitivity: boolean; role: string }[] {
+  const k = o.pruneBlocks;
   const common = { calibrationSamples: o.calibrationSamples, latencySteps: o.latencySteps, seed: 0, level: 'block' as const };
-  const hp = { ...common, budget: BUDGET, protectFirst: PROTECT_FIRST, ranking: 'paper' as const };
+  const late = edgeBlocks(structure, k, 'late');
+  const early = edgeBlocks(structure, k, 'early');
+  const hp = { ...common, budget: Math.min(1, late.kept + 1e-6), protectFirst: PROTECT_FIRST, ranking: 'paper' as const };
   return [
-    { name: 'hp-80', recipe: hp, needsSensitivity: true },
-    { name: 'hp-80-int4', recipe: { ...hp, int4: { blockSize: 64, symmetric: true } }, needsSensitivity: true },
-    { name: 'early-80', recipe: { ...common, removeBlocks: earliestBlocksForBudget(structure, BUDGET) }, needsSensitivity: false },
+    { name: `late-${k}`, recipe: { ...common, removeBlocks: late.list }, needsSensitivity: false, role: `the latest ${k} blocks removed` },
+    { name: `early-${k}`, recipe: { ...common, removeBlocks: early.list }, needsSensitivity: false, role: `the earliest ${k} blocks removed` },
+    { name: 'hp', recipe: hp, needsSensitivity: true, role: `HierarchicalPrune's plan at the same budget, first ${PROTECT_FIRST} blocks protected, no reconstruction` },
+    { name: 'hp-recon', recipe: { ...hp, reconstruct: true }, needsSensitivity: true, role: 'the same plan with the pruned spans reconstructed' },
+    { name: 'hp-recon-int4', recipe: { ...hp, reconstruct: true, int4: INT4 }, needsSensitivity: true, role: 'the same, then INT4 weights' },
+    { name: 'int4', recipe: { ...common, int4: INT4 }, needsSensitivity: false, role: 'INT4 weights, nothing pruned' },
   ];
+}
+
+/** The variants the demo study compares (all seven would make 21 pairs). */
+export function demoStudyArms(o: Pick<TDemoOptions, 'pruneBlocks'>): string[] {
+  return ['original', `late-${o.pruneBlocks}`, `early-${o.pruneBlocks}`, 'hp-recon-int4'];
 }
 
 type TChild = { type: string; payload: unknown; dedupeKey: string; what: string };
@@ -117,7 +133,7 @@ export type TDemoResult = {
 
 /** Runs one round: everything that can move moves. Returns the finished demo, or null while it is not. */
 async function advance(o: TDemoOptions, r: Round, ctx: JobContext): Promise<TDemoResult | null> {
-  const { FIXTURE_MODEL_NAME } = await import('../../models/seed');
+  const { SHAPES_MODEL_NAME: MODEL } = await import('../../models/seed');
   const { getModelView, listModelViews } = await import('../../models/service');
   const modelsRepo = await import('../../models/repository');
   const runsRepo = await import('../../generation/repository');
@@ -125,16 +141,16 @@ async function advance(o: TDemoOptions, r: Round, ctx: JobContext): Promise<TDem
   const { latestScoresByVariant } = await import('../../scores/service');
   const { getJobView, enqueueJob } = await import('../service');
 
-  const summary = (await listModelViews()).find((m) => m.name === FIXTURE_MODEL_NAME);
-  if (!summary) throw new UnrecoverableError(`The demo needs the built-in model "${FIXTURE_MODEL_NAME}", which is not registered.`);
+  const summary = (await listModelViews()).find((m) => m.name === MODEL);
+  if (!summary) throw new UnrecoverableError(`The demo needs the built-in model "${MODEL}", which is not registered.`);
   const model = (await getModelView(summary.id))!;
   const original = model.variants.find((v) => v.parentId === null && v.name === 'original');
-  if (!original?.structure) throw new UnrecoverableError(`"${FIXTURE_MODEL_NAME}" has no original variant with a known block structure.`);
+  if (!original?.structure) throw new UnrecoverableError(`"${MODEL}" has no original variant with a known block structure.`);
 
   // (0) one block sensitivity, so both HierarchicalPrune variants plan from the same data
   let sensitivityReady = (await modelsRepo.listSensitivities(original.id)).length > 0;
   if (!sensitivityReady) {
-    sensitivityReady = (await r.child({ type: 'sensitivity', payload: { variantId: original.id, level: 'block', samples: o.calibrationSamples }, dedupeKey: 'demo:sensitivity', what: `measures the block sensitivity of ${FIXTURE_MODEL_NAME}` })) !== null;
+    sensitivityReady = (await r.child({ type: 'sensitivity', payload: { variantId: original.id, level: 'block', samples: o.calibrationSamples }, dedupeKey: 'demo:sensitivity', what: `measures the block sensitivity of ${MODEL}` })) !== null;
   }
   r.step(sensitivityReady);
 
@@ -143,7 +159,7 @@ async function advance(o: TDemoOptions, r: Round, ctx: JobContext): Promise<TDem
   for (const spec of demoVariants(o, original.structure)) {
     let id = model.variants.find((v) => v.name === spec.name)?.id ?? null;
     if (!id && (sensitivityReady || !spec.needsSensitivity)) {
-      const result = await r.child({ type: 'compress', payload: { variantId: original.id, name: spec.name, recipe: spec.recipe }, dedupeKey: `demo:compress:${spec.name}`, what: `compresses ${FIXTURE_MODEL_NAME} to ${spec.name}` });
+      const result = await r.child({ type: 'compress', payload: { variantId: original.id, name: spec.name, recipe: spec.recipe }, dedupeKey: `demo:compress:${spec.name}`, what: `compresses ${MODEL} to ${spec.name}` });
       if (result) {
         id = String(result.variantId);
         if (!(await modelsRepo.findVariant(id))) throw new UnrecoverableError(`The demo stopped: variant ${spec.name} was made and then deleted.`);
@@ -162,11 +178,11 @@ async function advance(o: TDemoOptions, r: Round, ctx: JobContext): Promise<TDem
       continue;
     }
     const run = existingRuns.find(
-      (x) => x.variantId === arm.id && x.promptSet === 'geneval' && x.steps === o.steps && x.seed === o.seed && x.imagesPerPrompt === o.imagesPerPrompt && x.guidance === GUIDANCE && (JSON.parse(x.prompts) as unknown[]).length === o.prompts,
+      (x) => x.variantId === arm.id && x.promptSet === 'shapes' && x.steps === o.steps && x.seed === o.seed && x.imagesPerPrompt === o.imagesPerPrompt && x.guidance === GUIDANCE && (JSON.parse(x.prompts) as unknown[]).length === o.prompts,
     );
     let runDone = false;
     if (!run) {
-      await startRun(model.id, { variantId: arm.id, promptSet: 'geneval', limit: o.prompts, spread: true, imagesPerPrompt: o.imagesPerPrompt, steps: o.steps, guidance: GUIDANCE, seed: o.seed }, null, { priority: DEMO_PRIORITY.child });
+      await startRun(model.id, { variantId: arm.id, promptSet: 'shapes', limit: o.prompts, spread: true, imagesPerPrompt: o.imagesPerPrompt, steps: o.steps, guidance: GUIDANCE, seed: o.seed }, null, { priority: DEMO_PRIORITY.child });
       r.queued.push(`generates images with ${arm.name}`);
     } else if (!run.jobId) {
       // made by a round that stopped between creating the run and queueing its job
@@ -185,7 +201,7 @@ async function advance(o: TDemoOptions, r: Round, ctx: JobContext): Promise<TDem
     runs.push({ name: arm.name, variantId: arm.id, runId: runDone ? run!.id : null });
   }
 
-  // (3) GenEval and HPS for every finished run (fixture scorers unless real ones are configured)
+  // (3) GenEval with the shapes world's detector, and HPS (its fixture unless a real one is configured), for every finished run
   const latest = await latestScoresByVariant(model.id);
   for (const arm of arms) {
     const run = runs.find((x) => x.name === arm.name);
@@ -204,20 +220,22 @@ async function advance(o: TDemoOptions, r: Round, ctx: JobContext): Promise<TDem
 
   // (4) the study: every variant against every other, on the images that pair up
   const { createStudy, listStudies, openStudy } = await import('../../studies/service');
-  const runIds = runs.map((x) => x.runId!);
+  const studyArms = demoStudyArms(o);
+  const studyRuns = runs.filter((x) => studyArms.includes(x.name));
+  const runIds = studyRuns.map((x) => x.runId!);
   const same = (a: string[]) => a.length === runIds.length && runIds.every((id) => a.includes(id));
   let study: { id: string; slug: string; title: string; status: string } | undefined = (await listStudies(null)).find((s) => s.demo && same(s.arms.map((a) => a.runId)));
   if (!study) {
-    const pairs = (runs.length * (runs.length - 1)) / 2;
+    const pairs = (studyRuns.length * (studyRuns.length - 1)) / 2;
     study = await createStudy(
       {
         title: DEMO_STUDY_TITLE,
         description:
-          `Demo data, made by npm start on the built-in ${FIXTURE_MODEL_NAME} (random weights: every image is noise). ` +
-          'The variants differ only in how they were compressed; GenEval and HPS come from the built-in fixture scorers unless real ones are configured. ' +
-          'Votes here are demo data too, and the leaderboard marks them so.',
-        arms: runs.map((x) => ({ variantId: x.variantId, runId: x.runId! })),
-        criteria: [{ key: 'overall', question: 'Which image looks better?' }],
+          `Demo data, made by npm start on the built-in ${MODEL}, a small model trained to draw circles, squares and triangles. ` +
+          'Both images of a pair answer the same prompt with the same seed; the variants differ only in how they were compressed. ' +
+          'Votes here are demo data, and the leaderboard marks them so.',
+        arms: studyRuns.map((x) => ({ variantId: x.variantId, runId: x.runId! })),
+        criteria: [{ key: 'overall', question: 'Which image matches its prompt better?' }],
         trialsPerParticipant: Math.min(20, o.prompts * o.imagesPerPrompt * pairs),
       },
       null,
