@@ -23,6 +23,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               Prune<span className="text-brand-600">Arena</span>
             </Link>
             <Link href="/leaderboard" className="text-sm text-slate-600 hover:text-slate-900">Leaderboard</Link>
+            <Link href="/reproduction" className="text-sm text-slate-600 hover:text-slate-900">Reproduction</Link>
             <Link href="/research/models" className="text-sm text-slate-600 hover:text-slate-900">Models</Link>
             <Link href="/research/studies" className="text-sm text-slate-600 hover:text-slate-900">Studies</Link>
             <Link href="/research/jobs" className="text-sm text-slate-600 hover:text-slate-900">Jobs</Link>

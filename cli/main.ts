@@ -9,6 +9,7 @@ import { compress } from './commands/compress';
 import { generate } from './commands/generate';
 import { modelsAcceptStudent, modelsAdd, modelsList } from './commands/models';
 import { plan } from './commands/plan';
+import { reproduction } from './commands/reproduction';
 import { scoreGeneval } from './commands/score';
 import { scoreClip, scoreHps } from './commands/score-hps';
 import { sensitivity } from './commands/sensitivity';
@@ -17,7 +18,7 @@ import { migrate, worker } from './commands/system';
 import { userCreate, userList } from './commands/user';
 
 /** Every verb of `arena`; later features add theirs here. */
-const COMMANDS: TCommand[] = [userCreate, userList, migrate, worker, jobsList, jobsEnqueue, jobsCancel, jobsRetry, fixture, inspect, sensitivity, plan, compress, modelsAdd, modelsList, modelsAcceptStudent, generate, scoreGeneval, scoreHps, scoreClip, bt, train];
+const COMMANDS: TCommand[] = [userCreate, userList, migrate, worker, jobsList, jobsEnqueue, jobsCancel, jobsRetry, fixture, inspect, sensitivity, plan, compress, modelsAdd, modelsList, modelsAcceptStudent, generate, scoreGeneval, scoreHps, scoreClip, bt, train, reproduction];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
