@@ -31,8 +31,10 @@ export class Adam {
   restore(m: TWeights, v: TWeights, t: number) {
     for (const name of Object.keys(this.m)) {
       if (!m[name] || !v[name]) throw new Error(`checkpoint lacks Adam moments of ${name}`);
-      this.m[name].assign(tf.tensor(m[name].data, this.m[name].shape));
-      this.v[name].assign(tf.tensor(v[name].data, this.v[name].shape));
+      tf.tidy(() => {
+        this.m[name].assign(tf.tensor(m[name].data, this.m[name].shape));
+        this.v[name].assign(tf.tensor(v[name].data, this.v[name].shape));
+      });
     }
     this.t = t;
   }

@@ -15,13 +15,20 @@ parentPort!.on('message', async (req: TWorkerRequest) => {
       await useWasmBackend();
       vars = toVariables(weights);
     }
-    for (const [name, data] of Object.entries(req.weights)) vars[name].assign(tf.tensor(data, vars[name].shape));
+    for (const [name, data] of Object.entries(req.weights)) {
+      // assign shares the tensor's data: dispose it, or every step leaks a copy of the weights
+      // (the wasm heap then runs out after some hundred steps)
+      const value = tf.tensor(data, vars[name].shape);
+      vars[name].assign(value);
+      value.dispose();
+    }
     const { loss, grads } = lossAndGrads(mmdit, vars, req.inputs);
     const out: Record<string, Float32Array> = {};
     // copies: each owns its buffer, which is transferred, not cloned
     for (const [name, g] of Object.entries(grads)) out[name] = Float32Array.from(g.dataSync() as Float32Array);
-    const reply: TWorkerReply = { ok: true, loss: loss.dataSync()[0], grads: out };
+    const lossValue = loss.dataSync()[0];
     tf.dispose([loss, ...Object.values(grads)]);
+    const reply: TWorkerReply = { ok: true, loss: lossValue, grads: out, tensors: tf.memory().numTensors };
     parentPort!.postMessage(reply, Object.values(out).map((a) => a.buffer as ArrayBuffer));
   } catch (err) {
     parentPort!.postMessage({ ok: false, error: (err as Error).stack ?? String(err) } satisfies TWorkerReply);

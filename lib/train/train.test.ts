@@ -107,8 +107,17 @@ describe('arena train groundwork', () => {
     const straight = await Trainer.create(small, path.join(tmp, 'p4'), { workers: 2 });
     await straight.trainStep();
     await straight.trainStep();
-    const w4 = await flatWeights(straight);
+    // a worker step frees everything it made, the weights it was sent included
+    const live = straight.workerTensors();
+    expect(live).toHaveLength(2);
+    await straight.trainStep();
+    expect(straight.workerTensors()).toEqual(live);
     await straight.dispose();
+    const again = await Trainer.create(small, path.join(tmp, 'p5'), { workers: 2 });
+    await again.trainStep();
+    await again.trainStep();
+    const w4 = await flatWeights(again);
+    await again.dispose();
     expect(Buffer.from(w4.buffer).equals(Buffer.from(w2.buffer))).toBe(true);
   });
 

@@ -3,7 +3,8 @@ import type { TMmditConfig, TWeights } from '../fixtures/mmdit';
 import { sliceInputs, type TStepInputs } from './gradients';
 
 export type TWorkerRequest = { weights: Record<string, Float32Array>; inputs: TStepInputs };
-export type TWorkerReply = { ok: true; loss: number; grads: Record<string, Float32Array> } | { ok: false; error: string };
+/** `tensors`: the worker's live tensors after the step, which must not grow from step to step. */
+export type TWorkerReply = { ok: true; loss: number; grads: Record<string, Float32Array>; tensors: number } | { ok: false; error: string };
 
 /**
  * Data parallelism over worker threads: each step's batch is cut into one contiguous slice per
@@ -11,6 +12,9 @@ export type TWorkerReply = { ok: true; loss: number; grads: Record<string, Float
  * are averaged (weighted by slice size, summed in worker order, so a step is deterministic).
  */
 export class GradientWorkers {
+  /** Each worker's live tensors after its last step (a leak shows as growth). */
+  tensors: number[] = [];
+
   private constructor(private readonly workers: Worker[]) {}
 
   static async start(count: number, mmdit: TMmditConfig, weights: TWeights): Promise<GradientWorkers> {
@@ -18,7 +22,7 @@ export class GradientWorkers {
     return new GradientWorkers(Array.from({ length: count }, () => new Worker(url, { workerData: { mmdit, weights } })));
   }
 
-  private ask(w: Worker, req: TWorkerRequest): Promise<{ loss: number; grads: Record<string, Float32Array> }> {
+  private ask(w: Worker, req: TWorkerRequest): Promise<{ loss: number; grads: Record<string, Float32Array>; tensors: number }> {
     return new Promise((resolve, reject) => {
       const cleanup = () => {
         w.off('message', onMessage);
@@ -44,6 +48,7 @@ export class GradientWorkers {
     const bounds = Array.from({ length: k + 1 }, (_, i) => Math.round((i * inputs.batch) / k));
     const plain = Object.fromEntries(Object.entries(weights).map(([n, w]) => [n, w.data]));
     const parts = await Promise.all(Array.from({ length: k }, (_, i) => this.ask(this.workers[i], { weights: plain, inputs: sliceInputs(inputs, bounds[i], bounds[i + 1]) })));
+    this.tensors = parts.map((p) => p.tensors);
     let loss = 0;
     const grads: Record<string, Float32Array> = {};
     parts.forEach((p, i) => {
