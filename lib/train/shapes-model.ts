@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fixtureMmditConfig, writeFixtureBundle } from '../fixtures/bundle';
-import type { TMmditConfig, TWeights } from '../fixtures/mmdit';
+import { randomMmditWeights, type TMmditConfig, type TWeights } from '../fixtures/mmdit';
 import { DataType, GraphBuilder } from '../onnx/builder';
 import { writeModel } from '../onnx/io';
 import { NUMBER_WORDS, PLURALS, SHAPE_CLASSES, SHAPE_COLOURS } from '../shapes/world';
@@ -23,6 +23,46 @@ export const SHAPES_LATENT_CHANNELS = 4;
 
 export function shapesMmditConfig(o: TShapesModelSizes): TMmditConfig {
   return fixtureMmditConfig({ blocks: o.blocks, hidden: o.hidden, heads: o.heads, latentSize: SHAPES_LATENT_SIZE });
+}
+
+/**
+ * The weights a training run starts from: the fixture's seeded random weights, with two changes
+ * of initial value only (the structure is the fixture's):
+ * - a 2-D sine-cosine position embedding (SD3's and DiT's), so each token knows where it is and
+ *   its neighbours from the first step. The fixture's 0.02-scale random embedding left position
+ *   a faint signal: a first run drew colour in the right pixels but scattered, not shapes.
+ * - DiT's adaLN-Zero: every modulation (norm1, norm1_context, norm_out) and the output projection
+ *   start at zero, so each block starts as the identity and the model as "predict 0".
+ */
+export function shapesInitialWeights(cfg: TMmditConfig, seed: number): TWeights {
+  const w = randomMmditWeights(cfg, seed);
+  const grid = cfg.latentSize / cfg.patchSize;
+  w['pos_embed.pos_embed'] = { data: sinCosPositions(grid, cfg.hidden), dims: [1, grid * grid, cfg.hidden] };
+  for (const [name, t] of Object.entries(w)) {
+    if (/(^|\.)(norm1|norm1_context|norm_out)\.linear\.(weight|bias)$/.test(name) || /^proj_out\.(weight|bias)$/.test(name)) t.data = new Float32Array(t.data.length);
+  }
+  return w;
+}
+
+/** [grid², D] row-major: half the channels encode the row, half the column, each as sin/cos at geometric frequencies (MAE's/DiT's layout). */
+export function sinCosPositions(grid: number, D: number): Float32Array {
+  if (D % 4 !== 0) throw new Error(`a 2-D sine-cosine embedding needs a width divisible by 4 (got ${D})`);
+  const quarter = D / 4;
+  const out = new Float32Array(grid * grid * D);
+  for (let y = 0; y < grid; y++) {
+    for (let x = 0; x < grid; x++) {
+      const row = out.subarray((y * grid + x) * D, (y * grid + x + 1) * D);
+      for (let i = 0; i < quarter; i++) {
+        const omega = 1 / 10000 ** (i / quarter);
+        // first half: the column (x), second half: the row (y), as DiT's get_2d_sincos_pos_embed orders them
+        row[i] = Math.sin(x * omega);
+        row[quarter + i] = Math.cos(x * omega);
+        row[2 * quarter + i] = Math.sin(y * omega);
+        row[3 * quarter + i] = Math.cos(y * omega);
+      }
+    }
+  }
+  return out;
 }
 
 /** Words of the shapes prompts the fixture vocabulary lacks (its GenEval prompts have no shape plurals). */

@@ -7,7 +7,7 @@ import { loadCheckpoint, saveCheckpoint, type TCheckpoint } from './checkpoint';
 import { batchFor, TextConditioner } from './data';
 import { lossAndGrads, type TStepInputs } from './gradients';
 import { fromVariables, toVariables, type TTfWeights } from './mmdit-tf';
-import { SHAPES_LATENT_CHANNELS, SHAPES_LATENT_SIZE, SHAPES_MODEL_DEFAULTS, shapesMmditConfig, writeShapesBundle } from './shapes-model';
+import { SHAPES_LATENT_CHANNELS, SHAPES_LATENT_SIZE, SHAPES_MODEL_DEFAULTS, shapesInitialWeights, shapesMmditConfig, writeShapesBundle } from './shapes-model';
 import { GradientWorkers } from './workers';
 
 export const ZTrainConfig = z.object({
@@ -76,13 +76,13 @@ export class Trainer {
   ) {}
 
   /**
-   * A fresh run from the fixture's seeded initial weights. `workDir` receives the frozen text
+   * A fresh run from the shapes model's initial weights (shapesInitialWeights). `workDir` receives the frozen text
    * parts (tokenizer, text encoder) as a bundle, the ones export writes again.
    */
   static async create(input: Partial<TTrainConfig>, workDir: string, o: TTrainerOptions = {}): Promise<Trainer> {
     const config = ZTrainConfig.parse(input);
     const mmdit = shapesMmditConfig(config);
-    return this.open(config, workDir, randomMmditWeights(mmdit, config.seed), null, o);
+    return this.open(config, workDir, shapesInitialWeights(mmdit, config.seed), null, o);
   }
 
   /** Continues the run saved in `checkpointDir` with its own configuration. */
