@@ -98,3 +98,15 @@ test('health reports the database, workers and queue', async ({ request }) => {
   expect(body.workers.alive).toBe(true);
   expect(Object.keys(body.queue).sort()).toEqual(['cancelled', 'failed', 'queued', 'running', 'succeeded']);
 });
+
+test('the reproduction page explains how to build it before the demo has run', async ({ page, request }) => {
+  // the suite runs with DEMO=0: the shapes model is registered, its reproduction not built
+  await page.goto('/');
+  await page.getByRole('navigation').getByRole('link', { name: 'Reproduction' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Reproducing HierarchicalPrune on the shapes model' })).toBeVisible();
+  await expect(page.getByTestId('reproduction-missing')).toContainText('npm start');
+  await expect(page.getByRole('link', { name: 'shapes-mmdit-6' })).toBeVisible();
+  const api = await request.get('/api/v1/reproduction');
+  expect(api.status()).toBe(200);
+  expect(await api.json()).toMatchObject({ reproduction: { available: false, model: { name: 'shapes-mmdit-6' } } });
+});

@@ -6,6 +6,7 @@ import * as runsRepo from '../generation/repository';
 import { SHAPES_MODEL_NAME } from '../models/seed';
 import { addCompressedVariant, listModelViews, registerModel } from '../models/service';
 import { GENEVAL_TASKS } from '../scoring/geneval-protocol';
+import { SHAPES_DETECTOR } from '../shapes/detector';
 import { saveScore } from '../scores/service';
 import { createTestDatabase, testProviders, type TTestDatabase } from '../testing/databases';
 import { buildReproduction } from './service';
@@ -35,7 +36,7 @@ describe.each(testProviders())('buildReproduction on %s', (provider) => {
     }
     await runsRepo.setRunSummary(run.id, JSON.stringify({ latency: { perImageMedianMs: 40, perStepMedianMs: 5 }, provider: 'cpu', hardware: 'Test CPU' }));
     const r = report(correct);
-    await saveScore({ runId: run.id, scorer: 'geneval', version: '1', fixture: false, score: r.overall.score, ciLow: r.overall.score - 0.1, ciHigh: r.overall.score + 0.1, report: r, jobId: `g${n++}` });
+    await saveScore({ runId: run.id, scorer: 'geneval', version: `1.0.0+${SHAPES_DETECTOR.id}+pixel-lab`, fixture: false, score: r.overall.score, ciLow: r.overall.score - 0.1, ciHigh: r.overall.score + 0.1, report: r, jobId: `g${n++}` });
     await saveScore({ runId: run.id, scorer: 'hps', version: 'fixture', fixture: true, score: 20, ciLow: 19, ciHigh: 21, report: {}, jobId: `h${n++}` });
     return run.id;
   }

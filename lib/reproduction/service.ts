@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AppError } from '../errors';
 import { demoStatus, demoVariants, ZDemoOptions, type TDemoStatus } from '../jobs/definitions/demo';
 import { SHAPES_MODEL_NAME } from '../models/seed';
+import { SHAPES_DETECTOR } from '../shapes/detector';
 import { getModelView, listModelViews, variantBundle, type TVariantView } from '../models/service';
 import { compareGenEval, type TComparableReport, type TGenEvalComparison } from './compare';
 import { readingSentences } from './reading';
@@ -12,7 +13,9 @@ import { VARIANT_KEYS, type TComparisonId, type TReproduction, type TReproductio
 
 export type { TReproduction } from './types';
 
-const HOW_TO_GET_IT = 'npm start builds it (the workers compress, generate and score in the background); progress is on /research/jobs.';
+const HOW_TO_GET_IT =
+  'npm start builds it on a fresh database unless DEMO=0 (the workers compress, generate and score in the background; progress is on /research/jobs). ' +
+  'On a database that has the model, a researcher can queue it: npx arena jobs enqueue demo.reproduction.';
 
 type TRun = Awaited<ReturnType<typeof repo.shapesRuns>>[number];
 type TScoreRow = TRun['scores'][number];
@@ -73,26 +76,45 @@ async function trainedSteps(variantId: string): Promise<number | null> {
 }
 
 const settingsKey = (r: TRun) => JSON.stringify([r.prompts, r.imagesPerPrompt, r.steps, r.guidance, r.seed]);
-const scoreOf = (r: TRun | null, scorer: string): TScoreRow | null => r?.scores.find((s) => s.scorer === scorer) ?? null;
+/** GenEval counts here only when the shapes world's own detector judged it (a run can also be scored with another detector). */
+const scoreOf = (r: TRun | null, scorer: string): TScoreRow | null => r?.scores.find((s) => s.scorer === scorer && (scorer !== 'geneval' || s.version.includes(SHAPES_DETECTOR.id))) ?? null;
 
 /**
- * The run each variant is measured on. The original's newest scored shapes run sets the prompts
- * and settings; every other variant gets its newest run with exactly those (scored first), so
- * all images pair up by prompt and seed. A variant without such a run gets none.
+ * The run each variant is measured on: all with the same prompts and settings, so all images
+ * pair up by prompt and seed. The settings chosen are those the most variants have a GenEval
+ * score for (the demo's, unless someone scored another set more widely), the newest on a tie;
+ * each variant gets its newest run with them, scored runs first. A variant without one gets none.
  */
 function pickRuns(runs: TRun[], originalId: string, variantIds: string[]): Map<string, TRun> {
-  const byVariant = (id: string) => runs.filter((r) => r.variantId === id);
-  const best = (list: TRun[]) => list.find((r) => scoreOf(r, 'geneval')) ?? list[0];
+  const scoredBy = new Map<string, Set<string>>();
+  for (const r of runs) if (scoreOf(r, 'geneval')) scoredBy.set(settingsKey(r), (scoredBy.get(settingsKey(r)) ?? new Set()).add(r.variantId));
+  // runs come newest first, so the first key met wins a tie
+  let chosen: string | null = null;
+  for (const r of runs) {
+    const k = settingsKey(r);
+    const n = (scoredBy.get(k)?.size ?? 0) + (scoredBy.get(k)?.has(originalId) ? 0.5 : 0);
+    const best = chosen === null ? -1 : (scoredBy.get(chosen)?.size ?? 0) + (scoredBy.get(chosen)?.has(originalId) ? 0.5 : 0);
+    if (n > best) chosen = k;
+  }
   const picked = new Map<string, TRun>();
-  const reference = best(byVariant(originalId));
-  if (reference) picked.set(originalId, reference);
+  if (chosen === null) return picked;
   for (const id of variantIds) {
-    if (id === originalId) continue;
-    const own = byVariant(id);
-    const run = best(reference ? own.filter((r) => settingsKey(r) === settingsKey(reference)) : own);
+    const own = runs.filter((r) => r.variantId === id && settingsKey(r) === chosen);
+    const run = own.find((r) => scoreOf(r, 'geneval')) ?? own[0];
     if (run) picked.set(id, run);
   }
   return picked;
+}
+
+/** A stored GenEval report, or null when it does not parse or lacks the per-prompt results a paired comparison needs. */
+function parseReport(text: string | undefined): TReport | null {
+  if (!text) return null;
+  try {
+    const r = JSON.parse(text) as TReport;
+    return r && Array.isArray(r.prompts) ? r : null;
+  } catch {
+    return null;
+  }
 }
 
 function latencyOf(run: TRun | null): TReproductionVariant['latency'] {
@@ -148,14 +170,16 @@ export async function buildReproduction(o: { images?: boolean; rounds?: number; 
   const genevalIds = [...picked.values()].flatMap((r) => scoreOf(r, 'geneval')?.id ?? []);
   const reportText = await repo.scoreReports(genevalIds);
   const reports = new Map<TVariantKey, TReport>();
+  const versions = new Map<TVariantKey, string>();
 
   const rows: TReproductionVariant[] = specs.map((s) => {
     const v = s.variant;
     const run = picked.get(v.id) ?? null;
     const g = scoreOf(run, 'geneval');
     const h = scoreOf(run, 'hps');
-    const report = g && reportText.has(g.id) ? (JSON.parse(reportText.get(g.id)!) as TReport) : null;
-    if (report) reports.set(s.key, report);
+    const report = g ? parseReport(reportText.get(g.id)) : null;
+    if (report && g) reports.set(s.key, report);
+    if (g) versions.set(s.key, g.version);
     const compress = (v.report ?? {}) as { removed?: { block: number; component: string | null }[]; reconstruction?: { errorBefore?: number; errorAfter?: number } | null; error?: { relative?: number }; int4?: unknown };
     const recon = compress.reconstruction;
     return {
@@ -199,8 +223,10 @@ export async function buildReproduction(o: { images?: boolean; rounds?: number; 
       const missing = [a, b].filter((k) => !reports.has(k));
       let entry: { result: TGenEvalComparison | null; problem: string | null };
       if (!ra || !rb) {
-        const absent = missing.map((k) => (rows.some((r) => r.key === k) ? `${nameOf(k)} has no GenEval score on the paired prompts yet` : `${nameOf(k)} does not exist yet`));
+        const absent = missing.map((k) => (rows.some((r) => r.key === k) ? `${nameOf(k)} has no GenEval score with per-prompt results on the paired prompts yet` : `${nameOf(k)} does not exist yet`));
         entry = { result: null, problem: `${absent.join('; ')}.` };
+      } else if (versions.get(a) !== versions.get(b)) {
+        entry = { result: null, problem: `${nameOf(a)} and ${nameOf(b)} were judged by different GenEval versions (${versions.get(a)} and ${versions.get(b)}); score both again with the same one.` };
       } else {
         try {
           entry = { result: compareGenEval(ra, rb, { rounds: o.rounds, seed: o.seed }), problem: null };

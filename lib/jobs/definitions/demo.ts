@@ -20,7 +20,13 @@ import { defineJob, type JobContext, UnrecoverableError } from '../types';
  * message naming it; retry that job, then this one. The last round's result names the study.
  */
 
-export const DEMO_JOB = 'demo.pipeline';
+/**
+ * The job type of the demo's rounds. Earlier versions ran a demo on the fixture model as
+ * 'demo.pipeline' with unprefixed dedupe keys; this one has its own type and keys, so a database
+ * that ran that demo still gets this one, and its status never reads the old rounds.
+ */
+export const DEMO_JOB = 'demo.reproduction';
+const KEY = 'demo:reproduction';
 
 /**
  * Demo children run before anything else queued, rounds right after them, so the first look is
@@ -150,7 +156,7 @@ async function advance(o: TDemoOptions, r: Round, ctx: JobContext): Promise<TDem
   // (0) one block sensitivity, so both HierarchicalPrune variants plan from the same data
   let sensitivityReady = (await modelsRepo.listSensitivities(original.id)).length > 0;
   if (!sensitivityReady) {
-    sensitivityReady = (await r.child({ type: 'sensitivity', payload: { variantId: original.id, level: 'block', samples: o.calibrationSamples }, dedupeKey: 'demo:sensitivity', what: `measures the block sensitivity of ${MODEL}` })) !== null;
+    sensitivityReady = (await r.child({ type: 'sensitivity', payload: { variantId: original.id, level: 'block', samples: o.calibrationSamples }, dedupeKey: `${KEY}:sensitivity`, what: `measures the block sensitivity of ${MODEL}` })) !== null;
   }
   r.step(sensitivityReady);
 
@@ -159,7 +165,7 @@ async function advance(o: TDemoOptions, r: Round, ctx: JobContext): Promise<TDem
   for (const spec of demoVariants(o, original.structure)) {
     let id = model.variants.find((v) => v.name === spec.name)?.id ?? null;
     if (!id && (sensitivityReady || !spec.needsSensitivity)) {
-      const result = await r.child({ type: 'compress', payload: { variantId: original.id, name: spec.name, recipe: spec.recipe }, dedupeKey: `demo:compress:${spec.name}`, what: `compresses ${MODEL} to ${spec.name}` });
+      const result = await r.child({ type: 'compress', payload: { variantId: original.id, name: spec.name, recipe: spec.recipe }, dedupeKey: `${KEY}:compress:${spec.name}`, what: `compresses ${MODEL} to ${spec.name}` });
       if (result) {
         id = String(result.variantId);
         if (!(await modelsRepo.findVariant(id))) throw new UnrecoverableError(`The demo stopped: variant ${spec.name} was made and then deleted.`);
@@ -209,7 +215,7 @@ async function advance(o: TDemoOptions, r: Round, ctx: JobContext): Promise<TDem
       let scored = false;
       if (run?.runId) {
         scored = latest[run.variantId]?.[scorer]?.runId === run.runId;
-        if (!scored) scored = (await r.child({ type: 'score', payload: { runId: run.runId, scorer }, dedupeKey: `demo:score:${run.runId}:${scorer}`, what: `scores ${arm.name}'s images with ${scorer}` })) !== null;
+        if (!scored) scored = (await r.child({ type: 'score', payload: { runId: run.runId, scorer }, dedupeKey: `${KEY}:score:${run.runId}:${scorer}`, what: `scores ${arm.name}'s images with ${scorer}` })) !== null;
       }
       r.step(scored);
     }
@@ -263,7 +269,7 @@ export const demoPipeline = defineJob({
   // Attempts are spent only by rounds that waited WAIT_MAX_MS with nothing new to start (or by
   // real errors); with the default backoff that is well over half an hour without progress.
   maxAttempts: 10,
-  dedupeKey: (p) => `demo:pipeline:${p.round}`,
+  dedupeKey: (p) => `${KEY}:${p.round}`,
   async run(payload, ctx) {
     const { setTimeout: sleep } = await import('node:timers/promises');
     const { round, ...options } = payload;
