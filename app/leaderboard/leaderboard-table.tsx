@@ -169,6 +169,11 @@ export function LeaderboardTable({ rows, researcher }: { rows: TLeaderboardRow[]
                       <div className="text-xs text-slate-500">
                         {ci(r.geneval.ciLow, r.geneval.ciHigh, 3)} n={r.geneval.images}
                         {r.geneval.fixture ? ' fixture' : ''}
+                        {r.geneval.version.includes('+shapes-') && (
+                          <span title="Judged on the shapes world's 87 prompts by its own detector: not comparable with GenEval on its 553 COCO prompts" data-testid="geneval-shapes">
+                            {' '}shapes world
+                          </span>
+                        )}
                         {researcher && (
                           <>
                             {' '}
