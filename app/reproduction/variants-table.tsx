@@ -1,13 +1,14 @@
-import { formatBytes, formatMs } from '@/lib/charts/format';
+import { GENEVAL_TASKS } from '@/lib/scoring/geneval-protocol';
+import { formatBytes, formatMs, formatPercent, formatSigned } from '@/lib/charts/format';
 import type { TInterval } from '@/lib/reproduction/compare';
 import type { TReproductionVariant } from '@/lib/reproduction/types';
 
-export const TASKS = ['single_object', 'two_object', 'counting', 'colors', 'position', 'color_attr'] as const;
+export const TASKS = GENEVAL_TASKS;
 export const TASK_LABEL: Record<string, string> = { single_object: 'single', two_object: 'two', counting: 'count', colors: 'colour', position: 'position', color_attr: 'attr.' };
 
-const pct = (share: number) => `${Math.round(share * 100)}%`;
+const pct = (share: number) => formatPercent(share);
 const interval = (c: TInterval | null, d: number) => (c ? `[${c[0].toFixed(d)}, ${c[1].toFixed(d)}]` : '');
-export const signed = (v: number, d = 3) => `${v < 0 ? '−' : v > 0 ? '+' : ''}${Math.abs(v).toFixed(d)}`;
+export const signed = formatSigned;
 
 const how = (anchor: string, label: string, title: string) => (
   <a href={anchor} className="hover:text-slate-900 hover:underline" title={title}>

@@ -85,3 +85,8 @@ export function truncate(text: string, max: number, where: 'end' | 'middle' = 'e
   const tail = Math.ceil((max - 1) / 2);
   return `${text.slice(0, max - 1 - tail).trimEnd()}…${text.slice(text.length - tail).trimStart()}`;
 }
+
+/** A difference with its sign spelled out (a true minus sign), e.g. "+0.120", "−0.045", "0.000". */
+export function formatSigned(v: number, digits = 3): string {
+  return `${v < 0 ? '−' : v > 0 ? '+' : ''}${Math.abs(v).toFixed(digits)}`;
+}

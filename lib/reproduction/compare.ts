@@ -1,13 +1,12 @@
 import { AppError } from '../errors';
-import { GENEVAL_TASKS } from '../scoring/geneval-protocol';
+import { groupByTask, interval, type TInterval } from '../scoring/geneval-summary';
 import { Random } from '../stats/random';
-import { quantileSorted } from '../stats/quantile';
 
 /** What a comparison needs of a GenEval report (TGenEvalReport's `prompts`). */
 export type TComparablePrompt = { index: number; tag: string; prompt: string; images: number; correct: number };
 export type TComparableReport = { prompts: readonly TComparablePrompt[] };
 
-export type TInterval = [low: number, high: number];
+export type { TInterval };
 
 /** A paired difference B − A with its 95% percentile-bootstrap interval (null with 0 rounds). */
 export type TPairedDiff = { a: number; b: number; diff: number; ci: TInterval | null };
@@ -60,11 +59,6 @@ function pairPrompts(a: TComparableReport, b: TComparableReport): { pairs: TPair
   return { pairs, leftOut };
 }
 
-const interval = (draws: Float64Array): TInterval => {
-  const s = Float64Array.from(draws).sort();
-  return [quantileSorted(s, 0.025), quantileSorted(s, 0.975)];
-};
-
 /**
  * GenEval overall B − A for two reports made on the same prompts and seeds, as summariseGenEval
  * scores them (a task's score is its share of correct images; overall is the plain mean of the
@@ -79,8 +73,7 @@ export function compareGenEval(a: TComparableReport, b: TComparableReport, o: { 
   const seed = o.seed ?? 0;
   const { pairs, leftOut } = pairPrompts(a, b);
   if (!pairs.length) throw new AppError('UNPROCESSABLE', 'the reports have no prompt with images on both sides: there is nothing to compare');
-  const tags = [...new Set([...GENEVAL_TASKS.filter((t) => pairs.some((p) => p.tag === t)), ...pairs.map((p) => p.tag)])];
-  const groups = tags.map((tag) => pairs.filter((p) => p.tag === tag));
+  const { tags, groups } = groupByTask(pairs);
   const score = (g: readonly TPair[]) => {
     let ca = 0;
     let ia = 0;

@@ -1,4 +1,4 @@
-import { formatBytes, formatMs } from '../charts/format';
+import { formatBytes, formatMs, formatPercent, formatSigned } from '../charts/format';
 import { GENEVAL_TASKS } from '../scoring/geneval-protocol';
 import type { TInterval } from './compare';
 import type { TReproduction } from './types';
@@ -9,8 +9,8 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const table = (head: string[], rows: string[][], right: boolean[]) =>
   [`| ${head.map(cell).join(' | ')} |`, `|${right.map((r) => (r ? ' ---: ' : ' --- ')).join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 const f3 = (v: number) => v.toFixed(3);
-const signed = (v: number) => `${v < 0 ? '−' : v > 0 ? '+' : ''}${Math.abs(v).toFixed(3)}`;
-const pct = (share: number) => `${Math.round(share * 100)}%`;
+const signed = (v: number) => formatSigned(v);
+const pct = (share: number) => formatPercent(share);
 const ci = (c: TInterval | null, f = f3) => (c ? `[${f(c[0])}, ${f(c[1])}]` : '[no interval]');
 
 /** The reproduction as Markdown (what `arena reproduction` prints, for docs/REPRODUCTION.md to quote). */

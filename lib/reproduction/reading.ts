@@ -1,3 +1,4 @@
+import { formatSigned } from '../charts/format';
 import { direction, type TPairedDiff } from './compare';
 
 /** What the reading is written from: the paired GenEval differences (B − A) the reproduction measured, null where it could not. */
@@ -24,7 +25,7 @@ export type TReadingInput = {
 };
 
 const num = (v: number) => Math.abs(v).toFixed(3);
-const signed = (v: number) => `${v < 0 ? '−' : v > 0 ? '+' : ''}${num(v)}`;
+const signed = (v: number) => formatSigned(v);
 const ciText = (d: TPairedDiff, sign: 1 | -1 | 0) => {
   if (!d.ci) return 'no interval';
   if (sign === 0) return `95% CI ${signed(d.ci[0])} to ${signed(d.ci[1])}`;

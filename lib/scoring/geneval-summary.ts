@@ -10,10 +10,17 @@ export type TTaskScore = { tag: string; score: number; ci: TInterval | null; cor
 export type TGenEvalSummary = { overall: { score: number; ci: TInterval | null }; tasks: TTaskScore[]; missingTasks: string[] };
 
 
-const interval = (values: Float64Array): TInterval => {
+/** The 2.5% and 97.5% quantiles of bootstrap draws: a percentile 95% interval. */
+export const interval = (values: Float64Array): TInterval => {
   const s = Float64Array.from(values).sort();
   return [quantileSorted(s, 0.025), quantileSorted(s, 0.975)];
 };
+
+/** Items grouped by GenEval task: GenEval's tasks in its order, then any other tags in order of appearance. */
+export function groupByTask<T extends { tag: string }>(items: readonly T[]): { tags: string[]; groups: T[][] } {
+  const tags = [...new Set([...GENEVAL_TASKS.filter((t) => items.some((p) => p.tag === t)), ...items.map((p) => p.tag)])];
+  return { tags, groups: tags.map((tag) => items.filter((p) => p.tag === tag)) };
+}
 
 /**
  * GenEval's scores: a task's score is the share of its images judged correct (images, not
@@ -30,8 +37,7 @@ const interval = (values: Float64Array): TInterval => {
  */
 export function summariseGenEval(outcomes: readonly TPromptOutcome[], o: { rounds: number; seed: number }): TGenEvalSummary {
   const live = outcomes.filter((p) => p.images > 0);
-  const tags = [...new Set([...GENEVAL_TASKS.filter((t) => live.some((p) => p.tag === t)), ...live.map((p) => p.tag)])];
-  const groups = tags.map((tag) => live.filter((p) => p.tag === tag));
+  const { tags, groups } = groupByTask(live);
   const point = groups.map((g) => g.reduce((s, p) => s + p.correct, 0) / g.reduce((s, p) => s + p.images, 0));
   const overall = point.length ? point.reduce((a, b) => a + b, 0) / point.length : NaN;
   let taskCis: (TInterval | null)[] = tags.map(() => null);

@@ -169,12 +169,12 @@ export class Trainer {
     });
   }
 
-  /** The raw weights, or their moving average (what exports use). */
   /** Live tensors in each worker thread after the last step (empty without workers). */
   workerTensors(): number[] {
     return [...(this.pool?.tensors ?? [])];
   }
 
+  /** The raw weights, or their moving average (what exports use). */
   weights(which: 'raw' | 'ema' = 'raw'): Promise<TWeights> {
     return fromVariables(which === 'ema' ? this.ema : this.vars);
   }
