@@ -1,38 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TLeaderboard } from '../../lib/stats/rank-models';
-import { parseCommandArgs, UsageError } from '../framework';
+import { UsageError } from '../framework';
+import { cliHarness } from '../testing';
 import { bt } from './bt';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-let dir: string;
-let out: string[];
-let err: string[];
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arena-bt-'));
-  out = [];
-  err = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** Runs `arena bt ARGS` the way cli/main.ts does, minus the process around it. */
-async function arenaBt(...argv: string[]): Promise<number> {
-  return bt.run(parseCommandArgs(bt, argv) as never);
-}
-
-function write(name: string, content: string): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, content);
-  return file;
-}
+const { out, err, at, write, run: arenaBt } = cliHarness(bt, 'arena-bt-');
 
 /** 60 votes: sd35 beats int4 30-10; flux beats int4 8-4 with 8 ties (4 both bad); 4 raters. */
 function csv(): string {
@@ -95,7 +70,7 @@ describe('arena bt', () => {
   });
 
   it('exits 1 for a missing file or a file without raters under --cluster rater', async () => {
-    expect(await arenaBt(path.join(dir, 'nope.csv'))).toBe(1);
+    expect(await arenaBt(at('nope.csv'))).toBe(1);
     expect(err.join('\n')).toContain('nope.csv: no such file');
     const file = write('norater.csv', 'model_a,model_b,winner\na,b,model_a\nb,a,model_a\n');
     expect(await arenaBt(file, '--cluster', 'rater')).toBe(1);

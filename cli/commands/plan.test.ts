@@ -1,39 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TPruningPlan } from '../../lib/compress/plan';
 import type { TSensitivity } from '../../lib/compress/sensitivity';
-import { parseCommandArgs, UsageError } from '../framework';
+import { UsageError } from '../framework';
+import { cliHarness } from '../testing';
 import { plan } from './plan';
 
 const PAPER_FILE = path.resolve(import.meta.dirname, '../../data/hierarchicalprune/sd35-large-turbo-hpsv2-component-ablation.json');
 
-let dir: string;
-let out: string[];
-let err: string[];
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arena-plan-'));
-  out = [];
-  err = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** Runs `arena plan ARGS` the way cli/main.ts does, minus the process around it. */
-async function arenaPlan(...argv: string[]): Promise<number> {
-  return plan.run(parseCommandArgs(plan, argv) as never);
-}
-
-function writeJson(name: string, content: unknown): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
-  return file;
-}
+const { out, err, at, write: writeJson, run: arenaPlan } = cliHarness(plan, 'arena-plan-');
 
 const tiny: TSensitivity = {
   version: 1,
@@ -92,12 +67,12 @@ describe('arena plan', () => {
     const broken = writeJson('broken.json', '{"31<tab>ff": ');
     expect(await arenaPlan('--sensitivity', broken, '--budget', '0.7')).toBe(1);
     expect(err.join('\n')).toMatch(new RegExp(`arena plan: ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON`));
-    err = [];
+    err.length = 0;
     const badScore = writeJson('bad.json', { '31<tab>ff': 'high' });
     expect(await arenaPlan('--sensitivity', badScore, '--budget', '0.7')).toBe(1);
     expect(err.join('\n')).toContain('bad.json: key "31<tab>ff": the score must be a number');
-    err = [];
-    expect(await arenaPlan('--sensitivity', path.join(dir, 'missing.json'), '--budget', '0.7')).toBe(1);
+    err.length = 0;
+    expect(await arenaPlan('--sensitivity', at('missing.json'), '--budget', '0.7')).toBe(1);
     expect(err.join('\n')).toContain('missing.json: no such file');
   });
 
