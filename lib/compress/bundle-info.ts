@@ -5,6 +5,20 @@ import { inspectModel } from '../onnx/inspect';
 import { readModel } from '../onnx/io';
 import { countWeightParams } from './discovery';
 
+/**
+ * The `prunearena` section PruneArena writes into a bundle's model_index.json (fixture or not,
+ * the world a model was trained on, its training steps...), or {} when there is none or the file
+ * does not parse.
+ */
+export function prunearenaIndex(bundleDir: string): Record<string, unknown> {
+  try {
+    const index = JSON.parse(fs.readFileSync(path.join(bundleDir, 'model_index.json'), 'utf8')) as { prunearena?: unknown };
+    return index.prunearena && typeof index.prunearena === 'object' ? (index.prunearena as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 export type TSizes = { params: number; bytesOnDisk: number; weightBytes: number };
 
 function dirSize(dir: string): number {

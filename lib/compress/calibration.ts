@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { shippedDataFile } from '../data-files';
+import { prunearenaIndex } from './bundle-info';
 import { Rng } from '../fixtures/random';
 import { loadTokenizer } from '../inference/tokenizer';
 
@@ -25,12 +26,8 @@ export function calibrationPrompts(count: number): string[] {
 
 /** The world a bundle was trained on (model_index.json's prunearena.world, as the shapes model records it), or null. */
 export function bundleWorld(bundleDir: string): string | null {
-  try {
-    const index = JSON.parse(fs.readFileSync(path.join(bundleDir, 'model_index.json'), 'utf8')) as { prunearena?: { world?: unknown } };
-    return typeof index.prunearena?.world === 'string' ? index.prunearena.world : null;
-  } catch {
-    return null;
-  }
+  const world = prunearenaIndex(bundleDir).world;
+  return typeof world === 'string' ? world : null;
 }
 
 /** Scenes for calibrating a shapes-world model: drawn from its training distribution, never from its evaluation set. */

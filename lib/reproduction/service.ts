@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { prunearenaIndex } from '../compress/bundle-info';
 import { AppError } from '../errors';
 import { demoStatus, demoVariants, ZDemoOptions, type TDemoStatus } from '../jobs/definitions/demo';
 import { SHAPES_MODEL_NAME } from '../models/seed';
@@ -66,12 +65,10 @@ function demoSpecs(original: TVariantView, names: Set<string>): { k: number; spe
 
 async function trainedSteps(variantId: string): Promise<number | null> {
   try {
-    const { dir } = await variantBundle(variantId);
-    const index = JSON.parse(fs.readFileSync(path.join(dir, 'model_index.json'), 'utf8')) as { prunearena?: { trainedSteps?: unknown } };
-    const steps = index.prunearena?.trainedSteps;
+    const steps = prunearenaIndex((await variantBundle(variantId)).dir).trainedSteps;
     return typeof steps === 'number' && Number.isFinite(steps) ? steps : null;
   } catch {
-    return null;
+    return null; // the variant's bundle is not in the store
   }
 }
 

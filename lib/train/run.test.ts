@@ -23,6 +23,8 @@ describe('a training run folder', () => {
 
     await expect(runTraining({ out, steps: 3, resume: false, config, checkpointEvery: 1, sampleEvery: 100 })).rejects.toThrow(/already holds a training run/);
 
+    await expect(runTraining({ out: path.join(tmp, 'no-such-run'), steps: 3, resume: true, config: {}, checkpointEvery: 1, sampleEvery: 100 })).rejects.toThrow(/holds no training checkpoint to resume/);
+
     const resumed = await runTraining({ out, steps: 3, resume: true, config: {}, checkpointEvery: 1, sampleEvery: 100 });
     expect(resumed.startedAt).toBe(2);
     expect(resumed.step).toBe(3);

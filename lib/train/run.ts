@@ -49,9 +49,11 @@ export async function runTraining(o: TRunOptions): Promise<TRunSummary> {
   const model = path.join(o.out, 'model');
   const hasCheckpoint = fs.existsSync(path.join(checkpoint, 'state.json')) || fs.existsSync(path.join(`${checkpoint}.previous`, 'state.json'));
   if (!o.resume && hasCheckpoint) throw new Error(`${o.out} already holds a training run: pass resume to continue it, or choose another folder`);
+  // a mistyped folder with resume would otherwise start a new hour-long run from scratch
+  if (o.resume && !hasCheckpoint) throw new Error(`${o.out} holds no training checkpoint to resume: check the folder, or leave out resume to start a new run there`);
   fs.mkdirSync(o.out, { recursive: true });
   const opts = { workers: o.workers ?? 1 };
-  const trainer = o.resume && hasCheckpoint ? await Trainer.resume(checkpoint, o.out, opts) : await Trainer.create({ ...o.config, ...(o.steps ? { steps: o.steps } : {}) }, o.out, opts);
+  const trainer = o.resume ? await Trainer.resume(checkpoint, o.out, opts) : await Trainer.create({ ...o.config, ...(o.steps ? { steps: o.steps } : {}) }, o.out, opts);
   if (o.resume && o.replan && o.steps) trainer.replan(o.steps);
   const steps = o.steps ?? trainer.config.steps;
   const startedAt = trainer.step;
