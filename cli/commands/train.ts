@@ -13,6 +13,7 @@ export const train: TCommand = {
     seed: { type: 'string', description: 'seed of the initial weights, the data and the noise (default 0)', valueName: 'X' },
     workers: { type: 'string', description: 'worker threads splitting each batch (default: 2, or 1 on a one-core machine)', valueName: 'N' },
     resume: { type: 'boolean', description: 'continue the run saved in --out (its own batch, seed and planned length)' },
+    'init-from': { type: 'string', description: 'start a new run from the weights of another run (its folder or checkpoint/); parts it lacks start fresh', valueName: 'DIR' },
     replan: { type: 'boolean', description: 'with --resume and --steps: move the end of the learning-rate schedule to --steps' },
     'checkpoint-every': { type: 'string', description: 'save a checkpoint every N steps (default 100)', valueName: 'N' },
     'sample-every': { type: 'string', description: 'export and draw a sample grid every N steps (default 500)', valueName: 'N' },
@@ -25,11 +26,13 @@ export const train: TCommand = {
     if (!values.out) throw new UsageError('--out DIR is required');
     const steps = values.steps === undefined && values.resume ? undefined : intFlag(values, 'steps', 4000, 1, 10_000_000);
     if (values.replan && !(values.resume && steps)) throw new UsageError('--replan goes with --resume and --steps N');
+    if (values['init-from'] !== undefined && values.resume) throw new UsageError('--init-from starts a new run; --resume continues one: pass one of them');
     const summary = await runTraining({
       out: values.out as string,
       steps,
       resume: Boolean(values.resume),
       replan: Boolean(values.replan),
+      initFrom: values['init-from'] as string | undefined,
       workers: intFlag(values, 'workers', Math.min(2, os.availableParallelism()), 1, 64),
       config: { batch: intFlag(values, 'batch', 32, 1, 4096), seed: intFlag(values, 'seed', 0, 0, 2 ** 31 - 1), lr: numberFlag(values, 'lr', 1.5e-3, 1e-6, 1) },
       checkpointEvery: intFlag(values, 'checkpoint-every', 100, 1, 10_000_000),

@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { ModelProtoSchema } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { fixtureMmditConfig } from '../fixtures/bundle';
-import { buildMmdit, randomMmditWeights, type TWeights } from '../fixtures/mmdit';
+import { buildMmdit, randomMmditWeights, type TMmditConfig, type TWeights } from '../fixtures/mmdit';
 import { Rng } from '../fixtures/random';
 import { tf, useWasmBackend } from './backend';
 import { mmditForward, toVariables } from './mmdit-tf';
@@ -14,9 +14,9 @@ const cfg = fixtureMmditConfig({ blocks: 3, hidden: 32, heads: 4, latentSize: 8 
  * The fixture's AdaLN projections are near zero (std 0.02), which would let a wrong attention or
  * MLP hide behind tiny gates: scale them so every path carries weight.
  */
-function loudWeights(seed: number): TWeights {
+function loudWeights(cfg: TMmditConfig, seed: number): TWeights {
   const w = randomMmditWeights(cfg, seed);
-  for (const [name, t] of Object.entries(w)) if (/norm1(_context)?\.linear|norm_out\.linear|proj_out/.test(name)) t.data = t.data.map((v) => v * 25);
+  for (const [name, t] of Object.entries(w)) if (/norm1(_context)?\.linear|norm_out\.linear|proj_out|conv_out/.test(name)) t.data = t.data.map((v) => v * 25);
   return w;
 }
 
@@ -36,10 +36,13 @@ describe('MMDiT weights by name', () => {
   });
 });
 
-describe('tfjs MMDiT', () => {
+describe.each([
+  ['', cfg],
+  [' with the residual output conv', { ...cfg, outputConv: true }],
+])('tfjs MMDiT%s', (_, cfg) => {
   it('matches the ONNX graph in onnxruntime on random inputs', async () => {
     await useWasmBackend();
-    const weights = loudWeights(5);
+    const weights = loudWeights(cfg, 5);
     const B = 2;
     const L = 16;
     const rng = new Rng(99);

@@ -168,5 +168,28 @@ export function mmditForward(cfg: TMmditConfig, w: TTfWeights, x: TMmditInputs):
 
   const [scale, shift] = chunks(linear(w, 'norm_out.linear', tembAct), 2);
   const out = linear(w, 'proj_out', modulate(layerNormPlain(h), shift, scale));
-  return unpatchify(out, p, C);
+  const image = unpatchify(out, p, C);
+  return cfg.outputConv ? (tf.add(image, conv3x3(image, param(w, 'conv_out.weight'), param(w, 'conv_out.bias'))) as tf.Tensor4D) : image;
+}
+
+/**
+ * A 3x3 convolution with padding 1, [B, C, S, S] → [B, Cout, S, S], as ONNX's Conv with weight
+ * [Cout, C, 3, 3]. Built from a pad, nine slices and one plain matmul (im2col): tfjs-wasm has no
+ * kernel for a convolution's filter gradient, and these ops all have fast gradients.
+ */
+function conv3x3(x: tf.Tensor4D, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor4D {
+  const [B, C, S] = x.shape;
+  const cout = weight.shape[0];
+  const padded = tf.pad(x, [
+    [0, 0],
+    [0, 0],
+    [1, 1],
+    [1, 1],
+  ]);
+  const taps: tf.Tensor[] = [];
+  for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) taps.push(padded.slice([0, 0, ky, kx], [B, C, S, S]).reshape([B, C, 1, S * S]));
+  // [B, C, 9, S·S] → rows (b, pixel), columns (c, ky, kx): the order the weight flattens in
+  const cols = tf.concat(taps, 2).reshape([B, C * 9, S * S]).transpose([0, 2, 1]).reshape([B * S * S, C * 9]) as tf.Tensor2D;
+  const y = tf.add(matMul2d(cols, weight.reshape([cout, C * 9]).transpose() as tf.Tensor2D), bias);
+  return y.reshape([B, S * S, cout]).transpose([0, 2, 1]).reshape([B, cout, S, S]) as tf.Tensor4D;
 }

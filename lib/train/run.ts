@@ -23,6 +23,8 @@ export type TRunOptions = {
   /** On resume: move the end of the learning-rate schedule to `steps` (a run cut short or extended). */
   replan?: boolean;
   resume: boolean;
+  /** A new run's warm start: another run's folder or its checkpoint folder (see Trainer.create). */
+  initFrom?: string;
   config: Partial<TTrainConfig>;
   /** Worker threads per step (see TTrainerOptions); 1 trains in this thread. */
   workers?: number;
@@ -44,6 +46,14 @@ export function samplePrompts(): string[] {
   return Array.from({ length: SAMPLE_PROMPT_COUNT }, (_, i) => sampleExample(900_000 + i).metadata.prompt);
 }
 
+/** A run folder's checkpoint/, or the folder itself when it is a checkpoint. */
+function checkpointFolder(dir: string): string {
+  const inRun = path.join(dir, 'checkpoint');
+  for (const c of [inRun, `${inRun}.previous`]) if (fs.existsSync(path.join(c, 'state.json'))) return inRun;
+  if (fs.existsSync(path.join(dir, 'state.json'))) return dir;
+  throw new Error(`${dir} is neither a training run nor a checkpoint (no state.json): nothing to start from`);
+}
+
 export async function runTraining(o: TRunOptions): Promise<TRunSummary> {
   const checkpoint = path.join(o.out, 'checkpoint');
   const model = path.join(o.out, 'model');
@@ -53,7 +63,8 @@ export async function runTraining(o: TRunOptions): Promise<TRunSummary> {
   if (o.resume && !hasCheckpoint) throw new Error(`${o.out} holds no training checkpoint to resume: check the folder, or leave out resume to start a new run there`);
   fs.mkdirSync(o.out, { recursive: true });
   const opts = { workers: o.workers ?? 1 };
-  const trainer = o.resume ? await Trainer.resume(checkpoint, o.out, opts) : await Trainer.create({ ...o.config, ...(o.steps ? { steps: o.steps } : {}) }, o.out, opts);
+  const initFrom = o.initFrom === undefined ? undefined : checkpointFolder(o.initFrom);
+  const trainer = o.resume ? await Trainer.resume(checkpoint, o.out, opts) : await Trainer.create({ ...o.config, ...(o.steps ? { steps: o.steps } : {}) }, o.out, { ...opts, initFrom });
   if (o.resume && o.replan && o.steps) trainer.replan(o.steps);
   const steps = o.steps ?? trainer.config.steps;
   const startedAt = trainer.step;

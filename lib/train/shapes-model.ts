@@ -13,16 +13,23 @@ import { NUMBER_WORDS, PLURALS, SHAPE_CLASSES, SHAPE_COLOURS } from '../shapes/w
  * the fixture's seeded random text encoder, frozen: distinct words give distinct states, and the
  * MMDiT's own context_embedder and text_embedder learn to read them.
  */
-export type TShapesModelSizes = { blocks: number; hidden: number; heads: number; seed: number };
+export type TShapesModelSizes = {
+  blocks: number;
+  hidden: number;
+  heads: number;
+  seed: number;
+  /** A residual 3x3 conv over the output (TMmditConfig.outputConv): sharper edges between patches. */
+  outputConv?: boolean;
+};
 
-export const SHAPES_MODEL_DEFAULTS: TShapesModelSizes = { blocks: 6, hidden: 64, heads: 4, seed: 0 };
+export const SHAPES_MODEL_DEFAULTS = { blocks: 6, hidden: 64, heads: 4, seed: 0, outputConv: true } as const satisfies TShapesModelSizes;
 
 /** Image side in pixels = latent side (the pixel decoder upscales 4x for display). */
 export const SHAPES_LATENT_SIZE = 16;
 export const SHAPES_LATENT_CHANNELS = 4;
 
 export function shapesMmditConfig(o: TShapesModelSizes): TMmditConfig {
-  return fixtureMmditConfig({ blocks: o.blocks, hidden: o.hidden, heads: o.heads, latentSize: SHAPES_LATENT_SIZE });
+  return { ...fixtureMmditConfig({ blocks: o.blocks, hidden: o.hidden, heads: o.heads, latentSize: SHAPES_LATENT_SIZE }), outputConv: o.outputConv ?? false };
 }
 
 /**
@@ -31,15 +38,16 @@ export function shapesMmditConfig(o: TShapesModelSizes): TMmditConfig {
  * - a 2-D sine-cosine position embedding (SD3's and DiT's), so each token knows where it is and
  *   its neighbours from the first step. The fixture's 0.02-scale random embedding left position
  *   a faint signal: a first run drew colour in the right pixels but scattered, not shapes.
- * - DiT's adaLN-Zero: every modulation (norm1, norm1_context, norm_out) and the output projection
- *   start at zero, so each block starts as the identity and the model as "predict 0".
+ * - DiT's adaLN-Zero: every modulation (norm1, norm1_context, norm_out), the output projection
+ *   and the output conv start at zero, so each block starts as the identity and the model as
+ *   "predict 0".
  */
 export function shapesInitialWeights(cfg: TMmditConfig, seed: number): TWeights {
   const w = randomMmditWeights(cfg, seed);
   const grid = cfg.latentSize / cfg.patchSize;
   w['pos_embed.pos_embed'] = { data: sinCosPositions(grid, cfg.hidden), dims: [1, grid * grid, cfg.hidden] };
   for (const [name, t] of Object.entries(w)) {
-    if (/(^|\.)(norm1|norm1_context|norm_out)\.linear\.(weight|bias)$/.test(name) || /^proj_out\.(weight|bias)$/.test(name)) t.data = new Float32Array(t.data.length);
+    if (/(^|\.)(norm1|norm1_context|norm_out)\.linear\.(weight|bias)$/.test(name) || /^(proj_out|conv_out)\.(weight|bias)$/.test(name)) t.data = new Float32Array(t.data.length);
   }
   return w;
 }
@@ -98,6 +106,7 @@ export function writeShapesBundle(outDir: string, sizes: TShapesModelSizes, weig
     latentSize: SHAPES_LATENT_SIZE,
     transformerWeights: weights,
     extraVocabularyTexts: shapesVocabularyTexts(),
+    outputConv: sizes.outputConv ?? false,
     modelIndexExtra: { fixture: false, world: 'shapes', vae: 'pixel decoder (RGB in latent channels 0-2, 4x nearest upscale)', ...info },
   });
   writeModel(buildPixelDecoder(), path.join(outDir, 'vae_decoder', 'model.onnx'));

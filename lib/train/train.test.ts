@@ -178,3 +178,39 @@ describe('replanning a run', () => {
     await t.dispose();
   });
 });
+
+describe('warm start and the output conv', () => {
+  it('starts a run with an output conv from a run without one, keeping every weight it had', async () => {
+    const plain = await Trainer.create({ ...small, outputConv: false }, path.join(tmp, 'plain'));
+    await plain.trainStep();
+    await plain.trainStep();
+    const ckpt = path.join(tmp, 'plain', 'checkpoint');
+    await plain.save(ckpt);
+    const before = await plain.weights();
+    await plain.dispose();
+    expect(Object.keys(before).some((k) => k.startsWith('conv_out'))).toBe(false);
+
+    // a checkpoint written before the option existed resumes as the model it was
+    const state = path.join(ckpt, 'state.json');
+    const saved = JSON.parse(fs.readFileSync(state, 'utf8'));
+    delete saved.config.outputConv;
+    fs.writeFileSync(state, JSON.stringify(saved));
+    const resumed = await Trainer.resume(ckpt, path.join(tmp, 'plain'));
+    expect(resumed.mmdit.outputConv).toBe(false);
+    await resumed.dispose();
+
+    const warm = await Trainer.create({ ...small, steps: 30 }, path.join(tmp, 'warm'), { initFrom: ckpt });
+    expect(warm.step).toBe(0);
+    expect(warm.config.initFrom).toEqual({ checkpoint: path.resolve(ckpt), step: 2 });
+    const w = await warm.weights();
+    for (const [name, t] of Object.entries(before)) expect(Buffer.from(w[name].data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(true);
+    expect(w['conv_out.weight'].dims).toEqual([4, 4, 3, 3]);
+    expect(w['conv_out.weight'].data.every((v) => v === 0)).toBe(true);
+    // the conv starts as nothing (the model is the one it came from) and learns from the first step
+    await warm.trainStep();
+    expect((await warm.weights())['conv_out.weight'].data.some((v) => v !== 0)).toBe(true);
+    await warm.dispose();
+
+    await expect(Trainer.create({ ...small, hidden: 64, heads: 2 }, path.join(tmp, 'wrong'), { initFrom: ckpt })).rejects.toThrow(/its hidden is 32, this run's 64/);
+  });
+});

@@ -17,6 +17,8 @@ export const ZTrainConfig = z.object({
   blocks: z.number().int().positive().default(SHAPES_MODEL_DEFAULTS.blocks),
   hidden: z.number().int().positive().default(SHAPES_MODEL_DEFAULTS.hidden),
   heads: z.number().int().positive().default(SHAPES_MODEL_DEFAULTS.heads),
+  /** The residual 3x3 output conv (TMmditConfig.outputConv). Checkpoints from before it existed have none. */
+  outputConv: z.boolean().default(SHAPES_MODEL_DEFAULTS.outputConv),
   /** Share of prompts replaced by "" so the model also learns the unconditional velocity guidance needs. */
   promptDropout: z.number().min(0).max(1).default(0.1),
   /**
@@ -30,6 +32,8 @@ export const ZTrainConfig = z.object({
   lrFinal: z.number().min(0).max(1).default(0.1),
   /** Decay of the exponential moving average of the weights that exports and samples use. */
   ema: z.number().min(0).max(1).default(0.995),
+  /** Where a warm-started run took its first weights from (provenance only; see Trainer.create). */
+  initFrom: z.object({ checkpoint: z.string(), step: z.number().int().nonnegative() }).optional(),
 });
 export type TTrainConfig = z.infer<typeof ZTrainConfig>;
 
@@ -78,17 +82,31 @@ export class Trainer {
   /**
    * A fresh run from the shapes model's initial weights (shapesInitialWeights). `workDir` receives the frozen text
    * parts (tokenizer, text encoder) as a bundle, the ones export writes again.
+   *
+   * With `initFrom`, a warm start: every weight the checkpoint has starts at its (raw) value there,
+   * and the ones it lacks (a part added since, such as the output conv) at their initial values.
+   * The optimiser, step count and schedule start afresh. The model's sizes and seed (which seeds
+   * the frozen text encoder) must be the checkpoint's.
    */
-  static async create(input: Partial<TTrainConfig>, workDir: string, o: TTrainerOptions = {}): Promise<Trainer> {
-    const config = ZTrainConfig.parse(input);
-    const mmdit = shapesMmditConfig(config);
-    return this.open(config, workDir, shapesInitialWeights(mmdit, config.seed), null, o);
+  static async create(input: Partial<TTrainConfig>, workDir: string, o: TTrainerOptions & { initFrom?: string } = {}): Promise<Trainer> {
+    if (!o.initFrom) {
+      const config = ZTrainConfig.parse(input);
+      return this.open(config, workDir, shapesInitialWeights(shapesMmditConfig(config), config.seed), null, o);
+    }
+    const source = loadCheckpoint(o.initFrom);
+    const config = ZTrainConfig.parse({ ...input, initFrom: { checkpoint: path.resolve(o.initFrom), step: source.step } });
+    const from = ZTrainConfig.parse({ outputConv: false, ...source.config });
+    for (const k of ['blocks', 'hidden', 'heads', 'seed'] as const) {
+      if (config[k] !== from[k]) throw new Error(`--init-from ${o.initFrom}: its ${k} is ${from[k]}, this run's ${config[k]}; a warm start keeps the model's sizes and seed`);
+    }
+    return this.open(config, workDir, warmStartWeights(shapesInitialWeights(shapesMmditConfig(config), config.seed), source.weights, o.initFrom), null, o);
   }
 
   /** Continues the run saved in `checkpointDir` with its own configuration. */
   static async resume(checkpointDir: string, workDir: string, o: TTrainerOptions = {}): Promise<Trainer> {
     const c = loadCheckpoint(checkpointDir);
-    const trainer = await this.open(ZTrainConfig.parse(c.config), workDir, c.weights, c, o);
+    // a checkpoint from before the output conv existed trained without one
+    const trainer = await this.open(ZTrainConfig.parse({ outputConv: false, ...c.config }), workDir, c.weights, c, o);
     trainer.step = c.step;
     return trainer;
   }
@@ -202,4 +220,17 @@ export class Trainer {
     this.adam.dispose();
     await this.text.release();
   }
+}
+
+/** `initial` with every tensor `source` has in its place (same dims required); `source` may not have tensors the model lacks. */
+export function warmStartWeights(initial: TWeights, source: TWeights, from: string): TWeights {
+  const unused = Object.keys(source).filter((k) => !(k in initial));
+  if (unused.length) throw new Error(`--init-from ${from} has weights this model does not use: ${unused.slice(0, 3).join(', ')}${unused.length > 3 ? ', …' : ''}`);
+  const out: TWeights = {};
+  for (const [name, t] of Object.entries(initial)) {
+    const s = source[name];
+    if (s && (s.dims.length !== t.dims.length || s.dims.some((d, i) => d !== t.dims[i]))) throw new Error(`--init-from ${from}: ${name} is [${s.dims}], this model needs [${t.dims}]`);
+    out[name] = s ? { data: s.data.slice(), dims: [...t.dims] } : t;
+  }
+  return out;
 }
