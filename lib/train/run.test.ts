@@ -31,5 +31,12 @@ describe('a training run folder', () => {
     const state = JSON.parse(fs.readFileSync(path.join(out, 'checkpoint', 'state.json'), 'utf8'));
     expect(state.step).toBe(3);
     expect(state.config).toMatchObject(config);
+
+    // a new run warm-started from this one's folder; a folder that is no run is refused before anything is written
+    const warm = await runTraining({ out: path.join(tmp, 'warm'), steps: 1, resume: false, initFrom: out, config, checkpointEvery: 1, sampleEvery: 100 });
+    expect(warm.step).toBe(1);
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'warm', 'checkpoint', 'state.json'), 'utf8')).config.initFrom).toEqual({ checkpoint: path.join(out, 'checkpoint'), step: 3 });
+    await expect(runTraining({ out: path.join(tmp, 'warm-2'), steps: 1, resume: false, initFrom: path.join(tmp, 'no-such-run'), config, checkpointEvery: 1, sampleEvery: 100 })).rejects.toThrow(/neither a training run nor a checkpoint/);
+    expect(fs.existsSync(path.join(tmp, 'warm-2'))).toBe(false);
   });
 });

@@ -61,9 +61,9 @@ export async function runTraining(o: TRunOptions): Promise<TRunSummary> {
   if (!o.resume && hasCheckpoint) throw new Error(`${o.out} already holds a training run: pass resume to continue it, or choose another folder`);
   // a mistyped folder with resume would otherwise start a new hour-long run from scratch
   if (o.resume && !hasCheckpoint) throw new Error(`${o.out} holds no training checkpoint to resume: check the folder, or leave out resume to start a new run there`);
+  const initFrom = o.initFrom === undefined ? undefined : checkpointFolder(o.initFrom);
   fs.mkdirSync(o.out, { recursive: true });
   const opts = { workers: o.workers ?? 1 };
-  const initFrom = o.initFrom === undefined ? undefined : checkpointFolder(o.initFrom);
   const trainer = o.resume ? await Trainer.resume(checkpoint, o.out, opts) : await Trainer.create({ ...o.config, ...(o.steps ? { steps: o.steps } : {}) }, o.out, { ...opts, initFrom });
   if (o.resume && o.replan && o.steps) trainer.replan(o.steps);
   const steps = o.steps ?? trainer.config.steps;

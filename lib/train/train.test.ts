@@ -209,6 +209,10 @@ describe('warm start and the output conv', () => {
     // the conv starts as nothing (the model is the one it came from) and learns from the first step
     await warm.trainStep();
     expect((await warm.weights())['conv_out.weight'].data.some((v) => v !== 0)).toBe(true);
+    // the export counts the source's steps too
+    const bundle = path.join(tmp, 'warm', 'bundle');
+    await warm.export(bundle);
+    expect(JSON.parse(fs.readFileSync(path.join(bundle, 'model_index.json'), 'utf8')).prunearena).toMatchObject({ trainedSteps: 3, warmStartedAt: 2, outputConv: true });
     await warm.dispose();
 
     await expect(Trainer.create({ ...small, hidden: 64, heads: 2 }, path.join(tmp, 'wrong'), { initFrom: ckpt })).rejects.toThrow(/its hidden is 32, this run's 64/);

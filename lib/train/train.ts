@@ -32,7 +32,7 @@ export const ZTrainConfig = z.object({
   lrFinal: z.number().min(0).max(1).default(0.1),
   /** Decay of the exponential moving average of the weights that exports and samples use. */
   ema: z.number().min(0).max(1).default(0.995),
-  /** Where a warm-started run took its first weights from (provenance only; see Trainer.create). */
+  /** Where a warm-started run took its first weights from, and how many steps those had trained in all (see Trainer.create). */
   initFrom: z.object({ checkpoint: z.string(), step: z.number().int().nonnegative() }).optional(),
 });
 export type TTrainConfig = z.infer<typeof ZTrainConfig>;
@@ -94,8 +94,8 @@ export class Trainer {
       return this.open(config, workDir, shapesInitialWeights(shapesMmditConfig(config), config.seed), null, o);
     }
     const source = loadCheckpoint(o.initFrom);
-    const config = ZTrainConfig.parse({ ...input, initFrom: { checkpoint: path.resolve(o.initFrom), step: source.step } });
     const from = ZTrainConfig.parse({ outputConv: false, ...source.config });
+    const config = ZTrainConfig.parse({ ...input, initFrom: { checkpoint: path.resolve(o.initFrom), step: source.step + (from.initFrom?.step ?? 0) } });
     for (const k of ['blocks', 'hidden', 'heads', 'seed'] as const) {
       if (config[k] !== from[k]) throw new Error(`--init-from ${o.initFrom}: its ${k} is ${from[k]}, this run's ${config[k]}; a warm start keeps the model's sizes and seed`);
     }
@@ -211,7 +211,13 @@ export class Trainer {
 
   /** Writes the averaged weights as a diffusers ONNX bundle our pipeline (and the compression jobs) load. */
   async export(bundleDir: string, which: 'raw' | 'ema' = 'ema') {
-    return writeShapesBundle(bundleDir, this.config, await this.weights(which), { trainedSteps: this.step, weights: which === 'ema' ? `EMA ${this.config.ema}` : 'raw' });
+    const before = this.config.initFrom?.step ?? 0;
+    return writeShapesBundle(bundleDir, this.config, await this.weights(which), {
+      // all the training these weights had, a warm start's source included
+      trainedSteps: before + this.step,
+      ...(before ? { warmStartedAt: before } : {}),
+      weights: which === 'ema' ? `EMA ${this.config.ema}` : 'raw',
+    });
   }
 
   async dispose() {
