@@ -49,14 +49,28 @@ function flowMatchEuler(config: TSchedulerConfig, steps: number): Sampler {
   const shift = config.shift ?? 1;
   // diffusers: linspace(1, 1/T, steps), shifted, then a final 0
   const raw = Array.from({ length: steps }, (_, i) => (steps === 1 ? 1 : 1 + ((1 / T - 1) * i) / (steps - 1)));
-  const sigmas = [...raw.map((s) => (shift * s) / (1 + (shift - 1) * s)), 0];
+  return flowMatchSampler(`flow-match Euler (shift ${shift})`, shiftSigmas(raw, shift), T);
+}
+
+/** The flow-match time shift: σ ↦ s·σ / (1 + (s−1)·σ) (s > 1 spends more steps at high noise). */
+export function shiftSigmas(sigmas: number[], shift: number): number[] {
+  return sigmas.map((sigma) => (shift * sigma) / (1 + (shift - 1) * sigma));
+}
+
+/**
+ * Euler on a flow-matching model's velocity over `sigmas` (one per step, from high noise down; a
+ * final 0 is appended): x ← x + (σ_next − σ)·v, the model seeing t = T·σ. SD3's and FLUX's
+ * samplers differ only in the sigmas.
+ */
+export function flowMatchSampler(name: string, sigmas: number[], T: number): Sampler {
+  const all = [...sigmas, 0];
   return {
-    name: `flow-match Euler (shift ${shift})`,
-    timesteps: sigmas.slice(0, steps).map((s) => s * T),
+    name,
+    timesteps: sigmas.map((sigma) => sigma * T),
     initNoiseSigma: 1,
     scaleInput: (x) => x,
     step(x, v, i) {
-      const dt = sigmas[i + 1] - sigmas[i];
+      const dt = all[i + 1] - all[i];
       const out = new Float32Array(x.length);
       for (let k = 0; k < x.length; k++) out[k] = x[k] + dt * v[k];
       return out;
@@ -64,7 +78,8 @@ function flowMatchEuler(config: TSchedulerConfig, steps: number): Sampler {
   };
 }
 
-function alphasCumprod(config: TSchedulerConfig): Float64Array {
+/** ᾱ_t for t = 0..T−1 of the config's β schedule (scaled_linear unless it says linear). */
+export function alphasCumprod(config: TSchedulerConfig): Float64Array {
   const T = config.num_train_timesteps ?? 1000;
   const b0 = config.beta_start ?? 0.00085;
   const b1 = config.beta_end ?? 0.012;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { PipelineError } from '../pipeline-error';
-import { makeSampler, type TSchedulerConfig } from '../schedulers';
+import { alphasCumprod, makeSampler, type TSchedulerConfig } from '../schedulers';
 import type { TLayout } from './layout';
 import { encodeTexts, firstOutput, floatInput, openParts, readJson, requireNumber, type TFamilyRunner, textEncoder, timestepInput, type TOpenOptions, vaeConfig } from './parts';
 
@@ -13,21 +13,10 @@ import { encodeTexts, firstOutput, floatInput, openParts, readJson, requireNumbe
  */
 export type TPrediction = 'epsilon' | 'v_prediction';
 
-/**
- * ᾱ_t of the scheduler's β schedule (the same schedule schedulers.ts steps on: scaled_linear
- * unless the config says linear).
- */
+/** ᾱ_t of the scheduler's β schedule at timestep t (rounded, within the schedule), as the samplers step on it. */
 export function alphaCumprod(config: TSchedulerConfig, t: number): number {
-  const T = config.num_train_timesteps ?? 1000;
-  const b0 = config.beta_start ?? 0.00085;
-  const b1 = config.beta_end ?? 0.012;
-  let prod = 1;
-  for (let i = 0; i <= Math.min(T - 1, Math.max(0, Math.round(t))); i++) {
-    const f = T === 1 ? 0 : i / (T - 1);
-    const beta = config.beta_schedule === 'linear' ? b0 + (b1 - b0) * f : (Math.sqrt(b0) + (Math.sqrt(b1) - Math.sqrt(b0)) * f) ** 2;
-    prod *= 1 - beta;
-  }
-  return prod;
+  const ac = alphasCumprod(config);
+  return ac[Math.min(ac.length - 1, Math.max(0, Math.round(t)))];
 }
 
 /** ε from a v-prediction at a step where the model saw x_t and the schedule is at ᾱ. */
