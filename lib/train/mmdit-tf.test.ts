@@ -7,6 +7,7 @@ import { buildMmdit, randomMmditWeights, type TMmditConfig, type TWeights } from
 import { Rng } from '../fixtures/random';
 import { tf, useWasmBackend } from './backend';
 import { mmditForward, toVariables } from './mmdit-tf';
+import { lossAndGrads } from './gradients';
 
 const cfg = fixtureMmditConfig({ blocks: 3, hidden: 32, heads: 4, latentSize: 8 });
 
@@ -86,5 +87,47 @@ describe.each([
     console.log(`tfjs vs onnxruntime: max |diff| ${maxDiff.toExponential(2)} over outputs up to ${maxAbs.toFixed(2)}`);
     expect(maxAbs).toBeGreaterThan(0.5);
     expect(maxDiff).toBeLessThan(1e-4 * Math.max(1, maxAbs));
+  });
+});
+
+describe('training gradients', () => {
+  it('match finite differences of the loss for every weight, the custom matmul and conv gradients included', async () => {
+    await useWasmBackend();
+    const small = { ...fixtureMmditConfig({ blocks: 2, hidden: 32, heads: 4, latentSize: 8 }), outputConv: true };
+    const vars = toVariables(loudWeights(small, 5));
+    const [B, L, S, C] = [3, 16, 8, 4];
+    const rng = new Rng(7);
+    const x = { batch: B, xt: rng.normals(B * C * S * S, 1), target: rng.normals(B * C * S * S, 1), states: rng.normals(B * L * 32, 1), pooled: rng.normals(B * 32, 1), timestep: Float32Array.from([100, 500, 900]), textLength: L };
+    const lossAt = async () => {
+      const r = lossAndGrads(small, vars, x);
+      const v = (await r.loss.data())[0];
+      tf.dispose([r.loss, ...Object.values(r.grads)]);
+      return v;
+    };
+    const { loss, grads } = lossAndGrads(small, vars, x);
+    loss.dispose();
+    // along one random unit direction per tensor: central difference against the gradient's projection
+    const eps = 1e-2;
+    const mismatches: string[] = [];
+    for (const name of Object.keys(vars).sort()) {
+      const v = vars[name];
+      const orig = v.dataSync().slice();
+      const d = rng.normals(orig.length, 1);
+      const norm = Math.hypot(...d);
+      const g = grads[name].dataSync();
+      const analytic = g.reduce((s, gi, i) => s + (gi * d[i]) / norm, 0);
+      v.assign(tf.tensor(orig.map((o, i) => o + (eps * d[i]) / norm), v.shape));
+      const up = await lossAt();
+      v.assign(tf.tensor(orig.map((o, i) => o - (eps * d[i]) / norm), v.shape));
+      const down = await lossAt();
+      v.assign(tf.tensor(orig, v.shape));
+      const numeric = (up - down) / (2 * eps);
+      const rel = Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic));
+      if (rel > 0.05) mismatches.push(`${name}: gradient ${analytic.toExponential(3)}, finite difference ${numeric.toExponential(3)}`);
+    }
+    tf.dispose(Object.values(grads));
+    for (const v of Object.values(vars)) v.dispose();
+    expect(Object.keys(grads)).toContain('conv_out.weight');
+    expect(mismatches).toEqual([]);
   });
 });
