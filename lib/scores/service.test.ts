@@ -63,7 +63,7 @@ describe("GenEval's colour classifier in score jobs", () => {
 
   it('names the shapes detector in the version too, and leaves COCO detectors\' versions as they were', () => {
     const version = (detections: { source: string; id?: string }) => genevalScoreVersion({ scorer: { version: '1.0.0' }, colourClassifier: { id: 'pixel-lab' }, detections });
-    expect(version({ source: 'detector', id: SHAPES_DETECTOR.id })).toBe('1.0.0+shapes-moments-v1+pixel-lab');
+    expect(version({ source: 'detector', id: SHAPES_DETECTOR.id })).toBe('1.0.0+shapes-moments-v2+pixel-lab');
     expect(version({ source: 'detector', id: 'onnx:fixture-detector' })).toBe('1.0.0+pixel-lab');
     expect(version({ source: 'file' })).toBe('1.0.0+pixel-lab');
   });

@@ -70,7 +70,7 @@ export async function genevalDetector(choice: TGenEvalDetector): Promise<{ detec
 /**
  * The version a GenEval score is stored with names its colour classifier too ("1.0.0+pixel-lab",
  * "1.0.0+clip:<model>"): colour-task scores from different classifiers are not comparable. A
- * shapes-world score names its detector as well ("1.0.0+shapes-moments-v1+pixel-lab"): it judges
+ * shapes-world score names its detector as well ("1.0.0+shapes-moments-v2+pixel-lab"): it judges
  * another world's prompts. COCO-detector scores keep the shorter form, so older rows still compare.
  */
 export function genevalScoreVersion(report: { scorer: { version: string }; colourClassifier: { id: string }; detections?: { source: string; id?: string } }): string {

@@ -64,6 +64,28 @@ describe('the shapes detector against the generator\'s ground truth (held-out se
     const dets = detectShapes(image(16, [[3, 3, 11, 11, SHAPE_PALETTE.red], [3, 3, 4, 11, SHAPE_PALETTE.orange], [14, 1, 15, 2, SHAPE_PALETTE.blue]]));
     expect(dets.map((d) => [d.class, d.colour, d.box])).toEqual([['square', 'red', [3, 3, 11, 11]]]);
   });
+
+  it('gives no confidence to blobs that are no shape at all, though the moments name one', () => {
+    const { red, blue, green } = SHAPE_PALETTE;
+    const blobs: [string, [number, number, number, number, readonly number[]][]][] = [
+      ['an L', [[2, 2, 6, 14, red], [6, 10, 14, 14, red]]],
+      ['a plus', [[7, 2, 10, 14, blue], [2, 7, 14, 10, blue]]],
+      ['a comb', [[2, 2, 14, 5, green], [2, 5, 4, 13, green], [7, 5, 9, 13, green], [12, 5, 14, 13, green]]],
+    ];
+    for (const [what, rects] of blobs) {
+      const [d] = detectShapes(image(16, rects));
+      expect(d, what).toBeDefined();
+      expect(d.shapes[d.class], `${what}: the moments still call it a ${d.class}`).toBeGreaterThan(0.5);
+      expect(d.fit, what).toBeLessThan(0.65);
+      expect(d.score, what).toBeLessThan(0.3);
+    }
+    // a clean drawing of each shape fits it
+    for (const [shape, seed] of [['circle', 0], ['square', 0], ['triangle', 0]] as const) {
+      const r = renderScene({ objects: [{ shape, colour: 'red', x: 4, y: 4, size: 8 }] }, 16);
+      const [d] = detectShapes(r.image);
+      expect([d.class, d.fit > 0.95, d.score > 0.9], `${shape} ${seed}`).toEqual([shape, true, true]);
+    }
+  });
 });
 
 describe('GenEval with the shapes detector', () => {

@@ -1,20 +1,27 @@
 import type { TDetection, TNamedDetector, TRgbImage } from '../scoring/types';
 import { segment, type TSegmentOptions } from './segment';
 import { shapeFeatures, shapeScores, type TShapeFeatures, type TShapeScores } from './shape-features';
+import { fitFactor, shapeFit } from './shape-fit';
 import { GRID, SHAPE_CLASSES, SIZES, type TShapeClass, type TShapeColour } from './world';
 
 /**
- * The shapes world's GenEval detector: colour segmentation (segment.ts) and shape classification
- * from moments (shape-features.ts). No model, no download, the same answer on every machine.
+ * The shapes world's GenEval detector: colour segmentation (segment.ts), shape classification
+ * from moments (shape-features.ts) and the fit of the outline (shape-fit.ts). No model, no
+ * download, the same answer on every machine.
  *
  * Each blob becomes one detection of its most likely shape: its box (pixel edges: the core and
  * the fainter pixels joined to it), its core as the mask (what GenEval's colour judge looks at:
- * pixels at least half the object's colour), and a score = that shape's probability x a size factor that falls below 1
- * for blobs under half the area of the smallest object the world draws (a speck of colour is
- * not an object). A crisp rendering scores above 0.95, over GenEval's 0.9 for counting prompts.
+ * pixels at least half the object's colour), and a score = that shape's probability x a size
+ * factor that falls below 1 for blobs under half the area of the smallest object the world draws
+ * (a speck of colour is not an object) x a fit factor that falls below 1 when the core's outline
+ * is not that shape's (a smear is not a circle because it is more round than square). A crisp
+ * rendering scores above 0.95, over GenEval's 0.9 for counting prompts.
+ *
+ * Version 2 added the fit factor: version 1 named every blob as some shape, so an image of
+ * scattered colour fragments passed prompts a clean drawing failed.
  */
 
-export const SHAPES_DETECTOR_VERSION = '1';
+export const SHAPES_DETECTOR_VERSION = '2';
 
 export type TShapeDetection = TDetection & {
   class: TShapeClass;
@@ -22,6 +29,8 @@ export type TShapeDetection = TDetection & {
   colour: TShapeColour;
   features: TShapeFeatures;
   shapes: TShapeScores;
+  /** The IoU of the core and the class's ideal outline (shapeFit). */
+  fit: number;
 };
 
 /** Half the area of a 6-unit triangle (the smallest object drawn), in grid units². */
@@ -29,6 +38,8 @@ const MIN_OBJECT_UNITS = (SIZES[3][0] * SIZES[3][0]) / 4;
 
 export function detectShapes(img: TRgbImage, o: TSegmentOptions = {}): TShapeDetection[] {
   const { width: W, height: H } = img;
+  // the world's scenes, and every image a shapes model draws, are square; the outline fit assumes it
+  if (W !== H) throw new Error(`the shapes detector reads square images (got ${W}x${H})`);
   const { blobs } = segment(img, o);
   const minObject = MIN_OBJECT_UNITS * ((W / GRID) * (H / GRID));
   const out: TShapeDetection[] = blobs.map((b) => {
@@ -37,8 +48,9 @@ export function detectShapes(img: TRgbImage, o: TSegmentOptions = {}): TShapeDet
     const cls = SHAPE_CLASSES.reduce((best, c) => (shapes[c] > shapes[best] ? c : best));
     const mask = new Uint8Array(W * H);
     for (const i of b.core) mask[i] = 1;
-    const score = shapes[cls] * Math.min(1, features.area / minObject);
-    return { class: cls, score, box: b.box, mask: { width: W, height: H, data: mask }, colour: b.colour, features, shapes };
+    const fit = shapeFit(mask, W, cls);
+    const score = shapes[cls] * Math.min(1, features.area / minObject) * fitFactor(fit);
+    return { class: cls, score, box: b.box, mask: { width: W, height: H, data: mask }, colour: b.colour, features, shapes, fit };
   });
   return out.sort((a, b) => b.score - a.score);
 }

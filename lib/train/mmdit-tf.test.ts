@@ -114,7 +114,7 @@ describe('training gradients', () => {
       const orig = v.dataSync().slice();
       const d = rng.normals(orig.length, 1);
       const norm = Math.hypot(...d);
-      const g = grads[name].dataSync();
+      const g = grads[name].dataSync() as Float32Array;
       const analytic = g.reduce((s, gi, i) => s + (gi * d[i]) / norm, 0);
       v.assign(tf.tensor(orig.map((o, i) => o + (eps * d[i]) / norm), v.shape));
       const up = await lossAt();
