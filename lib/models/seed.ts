@@ -34,7 +34,7 @@ export async function seedBuiltInModels(): Promise<string[]> {
       name: SHAPES_MODEL_NAME,
       description:
         'Built-in 6-block SD3-style MMDiT trained here (8,000 steps of arena train) on a world of circles, squares and triangles in eight colours (16x16, shown at 64x64). ' +
-        'It draws the prompted colours as blobs, often the right number of them, but not yet recognisable shapes (GenEval about 0.2 on its world; docs/REPRODUCTION.md).',
+        'It draws the prompted colours as blobs, often the right number of them, but not yet recognisable shapes (GenEval 0.25 on its world; docs/REPRODUCTION.md).',
       license: 'Apache-2.0',
     });
     added.push(SHAPES_MODEL_NAME);
