@@ -75,10 +75,15 @@ export function saveCheckpoint(dir: string, c: TCheckpoint) {
   fs.rmSync(previous, { recursive: true, force: true });
 }
 
+/** Whether `dir` holds a checkpoint, at `dir` or (a save interrupted between its two renames) at `<dir>.previous`. */
+export function hasCheckpoint(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'state.json')) || fs.existsSync(path.join(`${dir}.previous`, 'state.json'));
+}
+
 /** Reads a checkpoint; a save interrupted between its two renames left it at `<dir>.previous`. */
 export function loadCheckpoint(dir: string): TCheckpoint {
   let target = path.resolve(dir);
-  if (!fs.existsSync(path.join(target, 'state.json')) && fs.existsSync(path.join(`${target}.previous`, 'state.json'))) target = `${target}.previous`;
+  if (!fs.existsSync(path.join(target, 'state.json')) && hasCheckpoint(target)) target = `${target}.previous`;
   const stateFile = path.join(target, 'state.json');
   if (!fs.existsSync(stateFile)) throw new Error(`${dir} holds no training checkpoint (no state.json)`);
   const state = ZCheckpointState.parse(JSON.parse(fs.readFileSync(stateFile, 'utf8')));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { TextToImagePipeline } from '../inference/pipeline';
 import { sampleExample } from '../shapes/scene';
+import { hasCheckpoint } from './checkpoint';
 import { Trainer, type TTrainConfig } from './train';
 
 /**
@@ -49,18 +50,18 @@ export function samplePrompts(): string[] {
 /** A run folder's checkpoint/, or the folder itself when it is a checkpoint. */
 function checkpointFolder(dir: string): string {
   const inRun = path.join(dir, 'checkpoint');
-  for (const c of [inRun, `${inRun}.previous`]) if (fs.existsSync(path.join(c, 'state.json'))) return inRun;
-  if (fs.existsSync(path.join(dir, 'state.json'))) return dir;
+  if (hasCheckpoint(inRun)) return inRun;
+  if (hasCheckpoint(dir)) return dir;
   throw new Error(`${dir} is neither a training run nor a checkpoint (no state.json): nothing to start from`);
 }
 
 export async function runTraining(o: TRunOptions): Promise<TRunSummary> {
   const checkpoint = path.join(o.out, 'checkpoint');
   const model = path.join(o.out, 'model');
-  const hasCheckpoint = fs.existsSync(path.join(checkpoint, 'state.json')) || fs.existsSync(path.join(`${checkpoint}.previous`, 'state.json'));
-  if (!o.resume && hasCheckpoint) throw new Error(`${o.out} already holds a training run: pass resume to continue it, or choose another folder`);
+  const saved = hasCheckpoint(checkpoint);
+  if (!o.resume && saved) throw new Error(`${o.out} already holds a training run: pass resume to continue it, or choose another folder`);
   // a mistyped folder with resume would otherwise start a new hour-long run from scratch
-  if (o.resume && !hasCheckpoint) throw new Error(`${o.out} holds no training checkpoint to resume: check the folder, or leave out resume to start a new run there`);
+  if (o.resume && !saved) throw new Error(`${o.out} holds no training checkpoint to resume: check the folder, or leave out resume to start a new run there`);
   const initFrom = o.initFrom === undefined ? undefined : checkpointFolder(o.initFrom);
   fs.mkdirSync(o.out, { recursive: true });
   const opts = { workers: o.workers ?? 1 };
