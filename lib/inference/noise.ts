@@ -11,3 +11,12 @@ export function initialNoise(seed: number, shape: number[]): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
   return new Rng(seed >>> 0).normals(n, 1);
 }
+
+/**
+ * The fresh noise a stochastic sampler draws at step `step` of a generation: the stream of
+ * `seed` forked by the label "step <step>", as standard normals in the same order as
+ * initialNoise. A function of (seed, step) only, so variants of a model stay paired.
+ */
+export function stepNoise(seed: number, step: number, n: number): Float32Array {
+  return new Rng(seed >>> 0).fork(`step ${step}`).normals(n, 1);
+}

@@ -60,6 +60,21 @@ describe.each(['sd3-3enc', 'sd15', 'flux'])('the %s fixture', (name) => {
   });
 });
 
+describe('stochastic flow-match sampling', () => {
+  it('follows the scheduler config: other images than Euler, the same for the same seed, and a clear error for a malformed flag', async () => {
+    const euler = await (await load(bundles['sd3-3enc'])).generate(options);
+    const p = await load(variant('sd3-3enc', 'sd3-stochastic', 'scheduler/scheduler_config.json', (j) => (j.stochastic_sampling = true)));
+    const a = await p.generate(options);
+    expect(a.sampler).toMatch(/, stochastic$/);
+    expect(same(a, euler)).toBe(false);
+    expect(same(await p.generate(options), a)).toBe(true);
+    expect(same(await p.generate({ ...options, seed: 4 }), a)).toBe(false);
+    const flux = await load(variant('flux', 'flux-stochastic', 'scheduler/scheduler_config.json', (j) => (j.stochastic_sampling = true)));
+    expect((await flux.generate(options)).sampler).toMatch(/dynamic\), stochastic$/);
+    await expect(load(variant('sd3-3enc', 'sd3-stochastic-bad', 'scheduler/scheduler_config.json', (j) => (j.stochastic_sampling = 'yes')))).rejects.toThrow(/stochastic_sampling must be true or false/);
+  });
+});
+
 describe('SD3 with three text encoders', () => {
   it('feeds the penultimate CLIP hidden states and T5, and runs with zeros in T5 place when text_encoder_3 is left out', async () => {
     const p = await load(bundles['sd3-3enc']);

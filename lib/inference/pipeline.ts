@@ -6,7 +6,7 @@ import { detectLayout, missingFiles, type TFamilyName, type TLayout } from './fa
 import { floatInput, readArray, type TFamilyRunner, type TOpenOptions } from './families/parts';
 import { openSd15 } from './families/sd15';
 import { openSd3 } from './families/sd3';
-import { initialNoise } from './noise';
+import { initialNoise, stepNoise } from './noise';
 import { PipelineError } from './pipeline-error';
 import { SchedulerError } from './schedulers';
 import type { TProvider } from './session';
@@ -123,7 +123,7 @@ export class TextToImagePipeline {
         guided = new Float32Array(size);
         for (let k = 0; k < size; k++) guided[k] = pred[k] + o.guidance * (pred[size + k] - pred[k]);
       }
-      x = sampler.step(x, guided, i);
+      x = sampler.step(x, guided, i, () => stepNoise(o.seed, i, size));
       stepMs.push(performance.now() - t0);
     }
     const { session: vae, scale, shift } = this.m.vae;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialNoise } from './noise';
+import { initialNoise, stepNoise } from './noise';
 import { makeSampler } from './schedulers';
 
 describe('samplers', () => {
@@ -17,6 +17,33 @@ describe('samplers', () => {
     const v = x0.map((a, k) => e[k] - a);
     for (let i = 0; i < 4; i++) x = s.step(x, v, i);
     x.forEach((val, k) => expect(val).toBeCloseTo(x0[k], 5));
+  });
+
+  it('stochastic flow-match (diffusers stochastic_sampling): re-noises x̂0 to the next sigma with fresh noise, and ends on x̂0', () => {
+    const config = { _class_name: 'FlowMatchEulerDiscreteScheduler', num_train_timesteps: 1000, shift: 3, stochastic_sampling: true };
+    const s = makeSampler(config, 4);
+    expect(s.name).toBe('flow-match Euler (shift 3), stochastic');
+    const deterministic = makeSampler({ ...config, stochastic_sampling: false }, 4);
+    expect(s.timesteps).toEqual(deterministic.timesteps);
+    const x0 = Float32Array.from([0.5, -1, 2]);
+    const e = Float32Array.from([1, 1, -1]);
+    const fresh = Float32Array.from([-0.3, 0.8, 0.1]);
+    const v = x0.map((a, k) => e[k] - a);
+    // from x at σ0 with the true velocity, x̂0 = x0 exactly: the step lands on (1 − σ1)·x0 + σ1·fresh
+    const sigma = s.timesteps.map((t) => t / 1000);
+    const x = x0.map((a, k) => (1 - sigma[0]) * a + sigma[0] * e[k]);
+    const next = s.step(x, v, 0, () => fresh);
+    next.forEach((val, k) => expect(val).toBeCloseTo((1 - sigma[1]) * x0[k] + sigma[1] * fresh[k], 5));
+    // Euler from the same point keeps the old noise instead
+    deterministic.step(x, v, 0).forEach((val, k) => expect(val).toBeCloseTo((1 - sigma[1]) * x0[k] + sigma[1] * e[k], 5));
+    // the last step draws nothing and returns x̂0
+    const last = s.step(x0.map((a, k) => (1 - sigma[3]) * a + sigma[3] * e[k]), v, 3, () => {
+      throw new Error('the last step must not draw noise');
+    });
+    last.forEach((val, k) => expect(val).toBeCloseTo(x0[k], 5));
+    expect(() => s.step(x, v, 0)).toThrow(/needs fresh noise/);
+    expect(() => s.step(x, v, 0, () => new Float32Array(2))).toThrow(/2 values for a latent of 3/);
+    expect(() => makeSampler({ ...config, stochastic_sampling: 'true' as never }, 4)).toThrow(/stochastic_sampling must be true or false \(got "true"\)/);
   });
 
   it('DDIM recovers x0 when the model predicts the true noise', () => {
@@ -45,6 +72,16 @@ describe('samplers', () => {
     expect(() => makeSampler({ _class_name: 'LCMScheduler' }, 4)).toThrow(/LCMScheduler is not supported/);
     expect(() => makeSampler({ _class_name: 'DDIMScheduler', prediction_type: 'v_prediction' }, 4)).toThrow(/v_prediction/);
     expect(() => makeSampler({ _class_name: 'DDIMScheduler' }, 0)).toThrow(/at least 1/);
+  });
+});
+
+describe('step noise', () => {
+  it('is a function of (seed, step): the same for both, other for another step or seed, and not the initial noise', () => {
+    const a = stepNoise(42, 3, 64);
+    expect(stepNoise(42, 3, 64)).toEqual(a);
+    expect(stepNoise(42, 4, 64)).not.toEqual(a);
+    expect(stepNoise(43, 3, 64)).not.toEqual(a);
+    expect(a).not.toEqual(initialNoise(42, [64]));
   });
 });
 

@@ -2,6 +2,8 @@
  * Samplers, as diffusers configures them in a bundle's scheduler/scheduler_config.json.
  * - FlowMatchEulerDiscreteScheduler (SD3, FLUX): the model predicts a velocity v; sigmas run from
  *   1 to 0 (shifted: s·σ / (1 + (s−1)·σ)); x ← x + (σ_next − σ)·v; the model sees t = 1000·σ.
+ *   With `stochastic_sampling` (diffusers' option of the same name) each step instead re-noises
+ *   the predicted clean latent to the next σ with fresh noise.
  * - DDIMScheduler and EulerDiscreteScheduler (SD 1.5/2.1): the model predicts the noise ε on a
  *   scaled-linear β schedule.
  */
@@ -14,7 +16,12 @@ export type TSchedulerConfig = {
   beta_schedule?: string;
   steps_offset?: number;
   prediction_type?: string;
+  /** FlowMatchEulerDiscreteScheduler: x ← (1 − σ_next)·x̂0 + σ_next·ε with fresh ε, x̂0 = x − σ·v. */
+  stochastic_sampling?: boolean;
 };
+
+/** Fresh standard-normal noise the size of the latent, for stochastic samplers (the pipeline seeds it per generation and step). */
+export type TFreshNoise = () => Float32Array;
 
 export interface Sampler {
   readonly name: string;
@@ -24,8 +31,11 @@ export interface Sampler {
   readonly initNoiseSigma: number;
   /** What the denoiser sees at step i (identity except for Euler on ε-models). */
   scaleInput(x: Float32Array, i: number): Float32Array;
-  /** The latent after step i, from the latent before it and the model's (guided) output. */
-  step(x: Float32Array, modelOutput: Float32Array, i: number): Float32Array;
+  /**
+   * The latent after step i, from the latent before it and the model's (guided) output.
+   * Stochastic samplers draw `freshNoise` (deterministic ones never call it).
+   */
+  step(x: Float32Array, modelOutput: Float32Array, i: number, freshNoise?: TFreshNoise): Float32Array;
 }
 
 export class SchedulerError extends Error {}
@@ -49,7 +59,14 @@ function flowMatchEuler(config: TSchedulerConfig, steps: number): Sampler {
   const shift = config.shift ?? 1;
   // diffusers: linspace(1, 1/T, steps), shifted, then a final 0
   const raw = Array.from({ length: steps }, (_, i) => (steps === 1 ? 1 : 1 + ((1 / T - 1) * i) / (steps - 1)));
-  return flowMatchSampler(`flow-match Euler (shift ${shift})`, shiftSigmas(raw, shift), T);
+  return flowMatchSampler(`flow-match Euler (shift ${shift})`, shiftSigmas(raw, shift), T, { stochastic: stochasticSampling(config) });
+}
+
+/** The config's `stochastic_sampling`, refused unless a boolean (a string "true" would otherwise pass for false). */
+export function stochasticSampling(config: TSchedulerConfig): boolean {
+  const v = config.stochastic_sampling;
+  if (v !== undefined && typeof v !== 'boolean') throw new SchedulerError(`stochastic_sampling must be true or false (got ${JSON.stringify(v)})`);
+  return v === true;
 }
 
 /** The flow-match time shift: σ ↦ s·σ / (1 + (s−1)·σ) (s > 1 spends more steps at high noise). */
@@ -61,18 +78,30 @@ export function shiftSigmas(sigmas: number[], shift: number): number[] {
  * Euler on a flow-matching model's velocity over `sigmas` (one per step, from high noise down; a
  * final 0 is appended): x ← x + (σ_next − σ)·v, the model seeing t = T·σ. SD3's and FLUX's
  * samplers differ only in the sigmas.
+ *
+ * `stochastic` follows diffusers' `stochastic_sampling`: the step predicts the clean latent
+ * x̂0 = x − σ·v and puts it back on the path at σ_next with fresh noise, (1 − σ_next)·x̂0 + σ_next·ε.
+ * Each step forgets the previous noise, so a model's error at one step is not carried along the
+ * trajectory the way Euler carries it; the last step (σ_next = 0) returns x̂0 in both.
  */
-export function flowMatchSampler(name: string, sigmas: number[], T: number): Sampler {
+export function flowMatchSampler(name: string, sigmas: number[], T: number, o: { stochastic?: boolean } = {}): Sampler {
   const all = [...sigmas, 0];
   return {
-    name,
+    name: o.stochastic ? `${name}, stochastic` : name,
     timesteps: sigmas.map((sigma) => sigma * T),
     initNoiseSigma: 1,
     scaleInput: (x) => x,
-    step(x, v, i) {
-      const dt = all[i + 1] - all[i];
+    step(x, v, i, freshNoise) {
+      const [sigma, next] = [all[i], all[i + 1]];
       const out = new Float32Array(x.length);
-      for (let k = 0; k < x.length; k++) out[k] = x[k] + dt * v[k];
+      if (!o.stochastic || next === 0) {
+        for (let k = 0; k < x.length; k++) out[k] = x[k] + (next - sigma) * v[k];
+        return out;
+      }
+      if (!freshNoise) throw new SchedulerError('a stochastic flow-match step needs fresh noise');
+      const eps = freshNoise();
+      if (eps.length !== x.length) throw new SchedulerError(`fresh noise has ${eps.length} values for a latent of ${x.length}`);
+      for (let k = 0; k < x.length; k++) out[k] = (1 - next) * (x[k] - sigma * v[k]) + next * eps[k];
       return out;
     },
   };

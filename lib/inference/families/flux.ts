@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { PipelineError } from '../pipeline-error';
-import { flowMatchSampler, type Sampler, shiftSigmas, type TSchedulerConfig } from '../schedulers';
+import { flowMatchSampler, type Sampler, shiftSigmas, stochasticSampling, type TSchedulerConfig } from '../schedulers';
 import type { TLayout } from './layout';
 import { declaredRank, encodeTexts, floatInput, openParts, readArray, readJson, requireNumber, type TFamilyRunner, textEncoder, type TOpenOptions, vaeConfig } from './parts';
 
@@ -82,7 +82,7 @@ export function fluxSampler(config: TFluxSchedulerConfig, steps: number, imageSe
   const T = config.num_train_timesteps ?? 1000;
   const s = fluxShift(config, imageSeqLen);
   const raw = Array.from({ length: steps }, (_, i) => (steps === 1 ? 1 : 1 + ((1 / steps - 1) * i) / (steps - 1)));
-  return flowMatchSampler(`flow-match Euler (FLUX sigmas, shift ${Number(s.toFixed(4))}${config.use_dynamic_shifting ? ', dynamic' : ''})`, shiftSigmas(raw, s), T);
+  return flowMatchSampler(`flow-match Euler (FLUX sigmas, shift ${Number(s.toFixed(4))}${config.use_dynamic_shifting ? ', dynamic' : ''})`, shiftSigmas(raw, s), T, { stochastic: stochasticSampling(config) });
 }
 
 export async function openFlux(dir: string, layout: TLayout, opts: TOpenOptions): Promise<TFamilyRunner> {
