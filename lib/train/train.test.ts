@@ -8,7 +8,8 @@ import { makeSampler } from '../inference/schedulers';
 import { loadTokenizer } from '../inference/tokenizer';
 import { sampleExample } from '../shapes/scene';
 import { tf } from './backend';
-import { learningRate, Trainer } from './train';
+import { batchFor } from './data';
+import { learningRate, savedConfig, Trainer, ZTrainConfig } from './train';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arena-train-'));
 const small = { seed: 3, batch: 4, blocks: 2, hidden: 32, heads: 2 };
@@ -148,6 +149,34 @@ describe('arena train groundwork', () => {
       const by = y - (y % 4);
       expect(at(bx + 3, by + 3)).toEqual(at(bx, by));
     }
+  });
+});
+
+describe('noise levels', () => {
+  const draw = (sigmaSampling: 'uniform' | 'logit-normal') => Array.from({ length: 100 }, (_, step) => Array.from(batchFor(1, step, 32, { promptDropout: 0, sigmaSampling }).sigma)).flat();
+  const share = (xs: number[], lo: number, hi: number) => xs.filter((x) => x >= lo && x <= hi).length / xs.length;
+
+  it('logit-normal puts about two thirds of the draws in the middle of the path, uniform a share the width of the band', () => {
+    const logit = draw('logit-normal');
+    const uniform = draw('uniform');
+    expect(logit.every((s) => s > 0 && s < 1)).toBe(true);
+    // P(|z| < 1) = 0.683 for σ = sigmoid(z); 3,200 draws put it within ±0.03
+    expect(share(logit, 1 / (1 + Math.E), 1 / (1 + 1 / Math.E))).toBeCloseTo(0.683, 1);
+    expect(share(uniform, 1 / (1 + Math.E), 1 / (1 + 1 / Math.E))).toBeCloseTo(0.462, 1);
+    expect(share(logit, 0, 0.1)).toBeLessThan(0.03);
+    expect(share(uniform, 0, 0.1)).toBeGreaterThan(0.07);
+    // the same scenes, noise and prompts either way: only σ differs
+    const [a, b] = [batchFor(1, 5, 8, { promptDropout: 0.1, sigmaSampling: 'uniform' }), batchFor(1, 5, 8, { promptDropout: 0.1, sigmaSampling: 'logit-normal' })];
+    expect(b.x0).toEqual(a.x0);
+    expect(b.prompts).toEqual(a.prompts);
+  });
+
+  it('is logit-normal for a new run, and uniform for a checkpoint saved before the choice existed', () => {
+    expect(ZTrainConfig.parse({}).sigmaSampling).toBe('logit-normal');
+    const old = { seed: 0, batch: 32, lr: 0.0015, blocks: 6, hidden: 64, heads: 4, promptDropout: 0.1, steps: 4000 };
+    expect(savedConfig(old)).toMatchObject({ sigmaSampling: 'uniform', outputConv: false });
+    expect(savedConfig({ ...old, sigmaSampling: 'logit-normal', outputConv: true })).toMatchObject({ sigmaSampling: 'logit-normal', outputConv: true });
+    expect(() => savedConfig({ ...old, sigmaSampling: 'cosine' })).toThrow(/sigmaSampling/);
   });
 });
 

@@ -4,7 +4,7 @@ import { randomMmditWeights, type TMmditConfig, type TWeights } from '../fixture
 import { Adam, ADAM_DEFAULTS } from './adam';
 import { tf, useWasmBackend } from './backend';
 import { loadCheckpoint, saveCheckpoint, type TCheckpoint } from './checkpoint';
-import { batchFor, TextConditioner } from './data';
+import { batchFor, SIGMA_SAMPLINGS, TextConditioner } from './data';
 import { lossAndGrads, type TStepInputs } from './gradients';
 import { fromVariables, toVariables, type TTfWeights } from './mmdit-tf';
 import { SHAPES_LATENT_CHANNELS, SHAPES_LATENT_SIZE, SHAPES_MODEL_DEFAULTS, shapesInitialWeights, shapesMmditConfig, writeShapesBundle } from './shapes-model';
@@ -21,6 +21,8 @@ export const ZTrainConfig = z.object({
   outputConv: z.boolean().default(SHAPES_MODEL_DEFAULTS.outputConv),
   /** Share of prompts replaced by "" so the model also learns the unconditional velocity guidance needs. */
   promptDropout: z.number().min(0).max(1).default(0.1),
+  /** How σ is drawn (data.ts, TSigmaSampling). Checkpoints from before the choice existed drew uniformly. */
+  sigmaSampling: z.enum(SIGMA_SAMPLINGS).default('logit-normal'),
   /**
    * The planned length of the run: the learning rate warms up over `warmup` steps, holds, then
    * follows a cosine down to `lrFinal`·lr over the last `decay` share of `steps`. Past `steps`
@@ -36,6 +38,14 @@ export const ZTrainConfig = z.object({
   initFrom: z.object({ checkpoint: z.string(), step: z.number().int().nonnegative() }).optional(),
 });
 export type TTrainConfig = z.infer<typeof ZTrainConfig>;
+
+/**
+ * A configuration a checkpoint saved, read with the values its run had for fields added since
+ * (where a newer default differs): no output conv, σ drawn uniformly.
+ */
+export function savedConfig(saved: unknown): TTrainConfig {
+  return ZTrainConfig.parse({ outputConv: false, sigmaSampling: 'uniform', ...(saved as object) });
+}
 
 /** The learning rate of update `step` (0-based) under the run's schedule. */
 export function learningRate(c: Pick<TTrainConfig, 'lr' | 'steps' | 'warmup' | 'decay' | 'lrFinal'>, step: number): number {
@@ -59,7 +69,7 @@ export type TTrainerOptions = {
 export type TStepResult = { step: number; loss: number; ms: number };
 
 /**
- * Rectified-flow training of the shapes model. With σ ~ U(0, 1), x_σ = (1 − σ)·x0 + σ·noise and
+ * Rectified-flow training of the shapes model. With σ drawn as the config says, x_σ = (1 − σ)·x0 + σ·noise and
  * the model, fed t = 1000·σ, regresses the velocity noise − x0 (MSE): the flow-match Euler sampler
  * (lib/inference/schedulers.ts) steps σ from 1 to 0 by x ← x + (σ_next − σ)·v, so it follows
  * exactly this velocity back to the data. Every step's batch is a function of (seed, step), and
@@ -94,7 +104,7 @@ export class Trainer {
       return this.open(config, workDir, shapesInitialWeights(shapesMmditConfig(config), config.seed), null, o);
     }
     const source = loadCheckpoint(o.initFrom);
-    const from = ZTrainConfig.parse({ outputConv: false, ...source.config });
+    const from = savedConfig(source.config);
     const config = ZTrainConfig.parse({ ...input, initFrom: { checkpoint: path.resolve(o.initFrom), step: source.step + (from.initFrom?.step ?? 0) } });
     for (const k of ['blocks', 'hidden', 'heads', 'seed'] as const) {
       if (config[k] !== from[k]) throw new Error(`--init-from ${o.initFrom}: its ${k} is ${from[k]}, this run's ${config[k]}; a warm start keeps the model's sizes and seed`);
@@ -105,8 +115,7 @@ export class Trainer {
   /** Continues the run saved in `checkpointDir` with its own configuration. */
   static async resume(checkpointDir: string, workDir: string, o: TTrainerOptions = {}): Promise<Trainer> {
     const c = loadCheckpoint(checkpointDir);
-    // a checkpoint from before the output conv existed trained without one
-    const trainer = await this.open(ZTrainConfig.parse({ outputConv: false, ...c.config }), workDir, c.weights, c, o);
+    const trainer = await this.open(savedConfig(c.config), workDir, c.weights, c, o);
     trainer.step = c.step;
     return trainer;
   }
@@ -132,7 +141,7 @@ export class Trainer {
     const S = SHAPES_LATENT_SIZE;
     const C = SHAPES_LATENT_CHANNELS;
     const n = C * S * S;
-    const batch = batchFor(this.config.seed, this.step, B, { promptDropout: this.config.promptDropout });
+    const batch = batchFor(this.config.seed, this.step, B, this.config);
     const cond = await this.text.encode(batch.prompts);
     const xt = new Float32Array(B * n);
     const target = new Float32Array(B * n);
