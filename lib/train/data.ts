@@ -6,6 +6,7 @@ import { Rng } from '../fixtures/random';
 import { normalQuantile } from '../stats/normal';
 import { renderScene } from '../shapes/render';
 import { sampleExample } from '../shapes/scene';
+import type { TScene } from '../shapes/world';
 import { SHAPES_LATENT_CHANNELS, SHAPES_LATENT_SIZE } from './shapes-model';
 
 export type TTextCondition = { states: Float32Array; pooled: Float32Array };
@@ -56,11 +57,16 @@ export class TextConditioner {
 /** A scene as the model's clean latent: RGB scaled to [-1, 1] in channels 0-2, zeros in channel 3. */
 export function sceneLatent(seed: number): { latent: Float32Array; prompt: string } {
   const ex = sampleExample(seed);
+  return { latent: latentOf(ex.scene), prompt: ex.metadata.prompt };
+}
+
+/** A scene drawn at the latent size, as the model's clean latent (see sceneLatent). */
+export function latentOf(scene: TScene): Float32Array {
   const S = SHAPES_LATENT_SIZE;
-  const { rgb } = renderScene(ex.scene, S).image;
+  const { rgb } = renderScene(scene, S).image;
   const latent = new Float32Array(SHAPES_LATENT_CHANNELS * S * S);
   for (let i = 0; i < S * S; i++) for (let c = 0; c < 3; c++) latent[c * S * S + i] = rgb[i * 3 + c] / 127.5 - 1;
-  return { latent, prompt: ex.metadata.prompt };
+  return latent;
 }
 
 /**
