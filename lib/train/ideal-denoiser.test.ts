@@ -42,7 +42,7 @@ describe('the ideal denoiser of single-object prompts', () => {
 });
 
 describe('a shapes bundle as the model under test', () => {
-  it('predicts a velocity the size of the latent, the one an untrained model gives (zero: adaLN-Zero)', async () => {
+  it('predicts a velocity the size of the latent, the one an untrained model gives (adaLN-Zero: zero, or x_σ / σ predicting the clean image)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arena-gap-'));
     try {
       const sizes = { blocks: 2, hidden: 32, heads: 2, seed: 1, outputConv: true };
@@ -54,6 +54,20 @@ describe('a shapes bundle as the model under test', () => {
       const rows = await measureDenoiseGap(m.predict, { perBand: 1 });
       expect(rows.every((r) => Number.isFinite(r.model) && r.model > r.ideal)).toBe(true);
       await m.release();
+
+      // predicting the clean image, the untrained model predicts the grey background (0): its velocity is x_σ / max(σ, 0.05)
+      const xpred = path.join(dir, 'x-prediction');
+      writeShapesBundle(xpred, { ...sizes, xPrediction: true }, shapesInitialWeights(shapesMmditConfig({ ...sizes, xPrediction: true }), sizes.seed));
+      const mx = await onnxVelocityModel(xpred);
+      const x = new Rng(3).normals(4 * 16 * 16, 1);
+      for (const [sigma, divisor] of [
+        [0.5, 0.5],
+        [0.02, 0.05],
+      ]) {
+        const vx = await mx.predict(x, sigma, 'a photo of a red circle');
+        vx.forEach((val, i) => expect(val).toBeCloseTo(x[i] / divisor, 4));
+      }
+      await mx.release();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,4 @@
-import type { TMmditConfig, TWeights } from '../fixtures/mmdit';
+import { FLOW_TIMESTEPS, type TMmditConfig, type TWeights, X_PREDICTION_MIN_SIGMA } from '../fixtures/mmdit';
 import { tf } from './backend';
 
 /**
@@ -169,7 +169,11 @@ export function mmditForward(cfg: TMmditConfig, w: TTfWeights, x: TMmditInputs):
   const [scale, shift] = chunks(linear(w, 'norm_out.linear', tembAct), 2);
   const out = linear(w, 'proj_out', modulate(layerNormPlain(h), shift, scale));
   const image = unpatchify(out, p, C);
-  return cfg.outputConv ? (tf.add(image, conv3x3(image, param(w, 'conv_out.weight'), param(w, 'conv_out.bias'))) as tf.Tensor4D) : image;
+  const refined = cfg.outputConv ? (tf.add(image, conv3x3(image, param(w, 'conv_out.weight'), param(w, 'conv_out.bias'))) as tf.Tensor4D) : image;
+  if (!cfg.xPrediction) return refined;
+  // x̂0 → velocity, as the ONNX graph's x_prediction scope
+  const sigma = tf.maximum(tf.div(x.timestep, FLOW_TIMESTEPS), X_PREDICTION_MIN_SIGMA).reshape([-1, 1, 1, 1]);
+  return tf.div(tf.sub(x.latent, refined), sigma) as tf.Tensor4D;
 }
 
 /**

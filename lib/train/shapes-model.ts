@@ -20,16 +20,18 @@ export type TShapesModelSizes = {
   seed: number;
   /** A residual 3x3 conv over the output (TMmditConfig.outputConv): sharper edges between patches. */
   outputConv?: boolean;
+  /** The MMDiT predicts the clean image and returns the velocity (TMmditConfig.xPrediction). */
+  xPrediction?: boolean;
 };
 
-export const SHAPES_MODEL_DEFAULTS = { blocks: 6, hidden: 64, heads: 4, seed: 0, outputConv: true } as const satisfies TShapesModelSizes;
+export const SHAPES_MODEL_DEFAULTS = { blocks: 6, hidden: 64, heads: 4, seed: 0, outputConv: true, xPrediction: true } as const satisfies TShapesModelSizes;
 
 /** Image side in pixels = latent side (the pixel decoder upscales 4x for display). */
 export const SHAPES_LATENT_SIZE = 16;
 export const SHAPES_LATENT_CHANNELS = 4;
 
 export function shapesMmditConfig(o: TShapesModelSizes): TMmditConfig {
-  return { ...fixtureMmditConfig({ blocks: o.blocks, hidden: o.hidden, heads: o.heads, latentSize: SHAPES_LATENT_SIZE }), outputConv: o.outputConv ?? false };
+  return { ...fixtureMmditConfig({ blocks: o.blocks, hidden: o.hidden, heads: o.heads, latentSize: SHAPES_LATENT_SIZE }), outputConv: o.outputConv ?? false, xPrediction: o.xPrediction ?? false };
 }
 
 /**
@@ -107,6 +109,7 @@ export function writeShapesBundle(outDir: string, sizes: TShapesModelSizes, weig
     transformerWeights: weights,
     extraVocabularyTexts: shapesVocabularyTexts(),
     outputConv: sizes.outputConv ?? false,
+    xPrediction: sizes.xPrediction ?? false,
     modelIndexExtra: { fixture: false, world: 'shapes', vae: 'pixel decoder (RGB in latent channels 0-2, 4x nearest upscale)', ...info },
   });
   writeModel(buildPixelDecoder(), path.join(outDir, 'vae_decoder', 'model.onnx'));

@@ -9,7 +9,7 @@ import { loadTokenizer } from '../inference/tokenizer';
 import { sampleExample } from '../shapes/scene';
 import { tf } from './backend';
 import { batchFor } from './data';
-import { learningRate, savedConfig, Trainer, ZTrainConfig } from './train';
+import { learningRate, OUTPUT_HEAD, savedConfig, Trainer, ZTrainConfig } from './train';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arena-train-'));
 const small = { seed: 3, batch: 4, blocks: 2, hidden: 32, heads: 2 };
@@ -174,7 +174,7 @@ describe('noise levels', () => {
   it('is logit-normal for a new run, and uniform for a checkpoint saved before the choice existed', () => {
     expect(ZTrainConfig.parse({}).sigmaSampling).toBe('logit-normal');
     const old = { seed: 0, batch: 32, lr: 0.0015, blocks: 6, hidden: 64, heads: 4, promptDropout: 0.1, steps: 4000 };
-    expect(savedConfig(old)).toMatchObject({ sigmaSampling: 'uniform', outputConv: false });
+    expect(savedConfig(old)).toMatchObject({ sigmaSampling: 'uniform', outputConv: false, xPrediction: false });
     expect(savedConfig({ ...old, sigmaSampling: 'logit-normal', outputConv: true })).toMatchObject({ sigmaSampling: 'logit-normal', outputConv: true });
     expect(() => savedConfig({ ...old, sigmaSampling: 'cosine' })).toThrow(/sigmaSampling/);
   });
@@ -245,5 +245,31 @@ describe('warm start and the output conv', () => {
     await warm.dispose();
 
     await expect(Trainer.create({ ...small, hidden: 64, heads: 2 }, path.join(tmp, 'wrong'), { initFrom: ckpt })).rejects.toThrow(/its hidden is 32, this run's 64/);
+  });
+
+  it('from a velocity-predicting run to one predicting the clean image: the blocks carry over, the output head starts afresh', async () => {
+    const velocity = await Trainer.create({ ...small, xPrediction: false }, path.join(tmp, 'velocity'));
+    // two steps: the conv's gradient is zero until the projection under it has moved
+    await velocity.trainStep();
+    await velocity.trainStep();
+    const ckpt = path.join(tmp, 'velocity', 'checkpoint');
+    await velocity.save(ckpt);
+    const before = await velocity.weights();
+    await velocity.dispose();
+    for (const name of ['proj_out.weight', 'conv_out.weight']) expect(before[name].data.some((v) => v !== 0), name).toBe(true);
+
+    const x = await Trainer.create({ ...small }, path.join(tmp, 'x-pred'), { initFrom: ckpt });
+    expect(x.mmdit.xPrediction).toBe(true);
+    const w = await x.weights();
+    for (const name of Object.keys(before)) {
+      const same = Buffer.from(w[name].data.buffer).equals(Buffer.from(before[name].data.buffer));
+      expect(same, name).toBe(!OUTPUT_HEAD.test(name));
+    }
+    // afresh is adaLN-Zero's start: the head predicts the grey background
+    for (const name of ['proj_out.weight', 'proj_out.bias', 'conv_out.weight']) expect(w[name].data.every((v) => v === 0), name).toBe(true);
+    const bundle = path.join(tmp, 'x-pred', 'bundle');
+    await x.export(bundle);
+    expect(JSON.parse(fs.readFileSync(path.join(bundle, 'model_index.json'), 'utf8')).prunearena).toMatchObject({ xPrediction: true, outputConv: true });
+    await x.dispose();
   });
 });

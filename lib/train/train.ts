@@ -19,6 +19,8 @@ export const ZTrainConfig = z.object({
   heads: z.number().int().positive().default(SHAPES_MODEL_DEFAULTS.heads),
   /** The residual 3x3 output conv (TMmditConfig.outputConv). Checkpoints from before it existed have none. */
   outputConv: z.boolean().default(SHAPES_MODEL_DEFAULTS.outputConv),
+  /** The model predicts the clean image and returns the velocity (TMmditConfig.xPrediction). Checkpoints from before it existed predict the velocity. */
+  xPrediction: z.boolean().default(SHAPES_MODEL_DEFAULTS.xPrediction),
   /** Share of prompts replaced by "" so the model also learns the unconditional velocity guidance needs. */
   promptDropout: z.number().min(0).max(1).default(0.1),
   /** How σ is drawn (data.ts, TSigmaSampling). Checkpoints from before the choice existed drew uniformly. */
@@ -41,10 +43,10 @@ export type TTrainConfig = z.infer<typeof ZTrainConfig>;
 
 /**
  * A configuration a checkpoint saved, read with the values its run had for fields added since
- * (where a newer default differs): no output conv, σ drawn uniformly.
+ * (where a newer default differs): no output conv, velocity prediction, σ drawn uniformly.
  */
 export function savedConfig(saved: unknown): TTrainConfig {
-  return ZTrainConfig.parse({ outputConv: false, sigmaSampling: 'uniform', ...(saved as object) });
+  return ZTrainConfig.parse({ outputConv: false, xPrediction: false, sigmaSampling: 'uniform', ...(saved as object) });
 }
 
 /** The learning rate of update `step` (0-based) under the run's schedule. */
@@ -96,7 +98,9 @@ export class Trainer {
    * With `initFrom`, a warm start: every weight the checkpoint has starts at its (raw) value there,
    * and the ones it lacks (a part added since, such as the output conv) at their initial values.
    * The optimiser, step count and schedule start afresh. The model's sizes and seed (which seeds
-   * the frozen text encoder) must be the checkpoint's.
+   * the frozen text encoder) must be the checkpoint's. From a model that predicted the velocity
+   * to one that predicts the clean image (or back), the output head (OUTPUT_HEAD) starts afresh:
+   * the blocks' features carry over, what the head made of them does not.
    */
   static async create(input: Partial<TTrainConfig>, workDir: string, o: TTrainerOptions & { initFrom?: string } = {}): Promise<Trainer> {
     if (!o.initFrom) {
@@ -109,7 +113,9 @@ export class Trainer {
     for (const k of ['blocks', 'hidden', 'heads', 'seed'] as const) {
       if (config[k] !== from[k]) throw new Error(`--init-from ${o.initFrom}: its ${k} is ${from[k]}, this run's ${config[k]}; a warm start keeps the model's sizes and seed`);
     }
-    return this.open(config, workDir, warmStartWeights(shapesInitialWeights(shapesMmditConfig(config), config.seed), source.weights, o.initFrom), null, o);
+    // the output head of a model that predicted the other quantity (velocity or clean image) would start wrong: it starts afresh
+    const kept = config.xPrediction === from.xPrediction ? source.weights : Object.fromEntries(Object.entries(source.weights).filter(([name]) => !OUTPUT_HEAD.test(name)));
+    return this.open(config, workDir, warmStartWeights(shapesInitialWeights(shapesMmditConfig(config), config.seed), kept, o.initFrom), null, o);
   }
 
   /** Continues the run saved in `checkpointDir` with its own configuration. */
@@ -236,6 +242,9 @@ export class Trainer {
     await this.text.release();
   }
 }
+
+/** The weights that turn the last block's tokens into the model's prediction: the output projection and conv. */
+export const OUTPUT_HEAD = /^(proj_out|conv_out)\./;
 
 /** `initial` with every tensor `source` has in its place (same dims required); `source` may not have tensors the model lacks. */
 export function warmStartWeights(initial: TWeights, source: TWeights, from: string): TWeights {
