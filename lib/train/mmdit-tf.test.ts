@@ -17,7 +17,7 @@ const cfg = fixtureMmditConfig({ blocks: 3, hidden: 32, heads: 4, latentSize: 8 
  */
 function loudWeights(cfg: TMmditConfig, seed: number): TWeights {
   const w = randomMmditWeights(cfg, seed);
-  for (const [name, t] of Object.entries(w)) if (/norm1(_context)?\.linear|norm_out\.linear|proj_out|conv_out/.test(name)) t.data = t.data.map((v) => v * 25);
+  for (const [name, t] of Object.entries(w)) if (/norm1(_context)?\.linear|norm_out\.linear|proj_out|conv_out|pixel_head\.conv2/.test(name)) t.data = t.data.map((v) => v * 25);
   return w;
 }
 
@@ -41,6 +41,7 @@ describe.each([
   ['', cfg],
   [' with the residual output conv', { ...cfg, outputConv: true }],
   [' predicting the clean latent (x-prediction)', { ...cfg, outputConv: true, xPrediction: true }],
+  [' with the pixel head, predicting the clean latent', { ...cfg, pixelHead: 8, xPrediction: true }],
 ])('tfjs MMDiT%s', (_, cfg) => {
   it('matches the ONNX graph in onnxruntime on random inputs', async () => {
     await useWasmBackend();

@@ -168,8 +168,12 @@ export function mmditForward(cfg: TMmditConfig, w: TTfWeights, x: TMmditInputs):
 
   const [scale, shift] = chunks(linear(w, 'norm_out.linear', tembAct), 2);
   const out = linear(w, 'proj_out', modulate(layerNormPlain(h), shift, scale));
-  const image = unpatchify(out, p, C);
-  const refined = cfg.outputConv ? (tf.add(image, conv3x3(image, param(w, 'conv_out.weight'), param(w, 'conv_out.bias'))) as tf.Tensor4D) : image;
+  const image = unpatchify(out, p, cfg.pixelHead || C);
+  let refined = image;
+  if (cfg.pixelHead) {
+    const hidden = silu(conv3x3(tf.concat([image, x.latent], 1) as tf.Tensor4D, param(w, 'pixel_head.conv1.weight'), param(w, 'pixel_head.conv1.bias'))) as tf.Tensor4D;
+    refined = conv3x3(hidden, param(w, 'pixel_head.conv2.weight'), param(w, 'pixel_head.conv2.bias'));
+  } else if (cfg.outputConv) refined = tf.add(image, conv3x3(image, param(w, 'conv_out.weight'), param(w, 'conv_out.bias'))) as tf.Tensor4D;
   if (!cfg.xPrediction) return refined;
   // x̂0 → velocity, as the ONNX graph's x_prediction scope
   const sigma = tf.maximum(tf.div(x.timestep, FLOW_TIMESTEPS), X_PREDICTION_MIN_SIGMA).reshape([-1, 1, 1, 1]);

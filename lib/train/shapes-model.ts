@@ -22,16 +22,18 @@ export type TShapesModelSizes = {
   outputConv?: boolean;
   /** The MMDiT predicts the clean image and returns the velocity (TMmditConfig.xPrediction). */
   xPrediction?: boolean;
+  /** A pixel head of this many channels in place of the output conv (TMmditConfig.pixelHead); 0: none. */
+  pixelHead?: number;
 };
 
-export const SHAPES_MODEL_DEFAULTS = { blocks: 6, hidden: 64, heads: 4, seed: 0, outputConv: true, xPrediction: true } as const satisfies TShapesModelSizes;
+export const SHAPES_MODEL_DEFAULTS = { blocks: 6, hidden: 64, heads: 4, seed: 0, outputConv: false, xPrediction: true, pixelHead: 16 } as const satisfies TShapesModelSizes;
 
 /** Image side in pixels = latent side (the pixel decoder upscales 4x for display). */
 export const SHAPES_LATENT_SIZE = 16;
 export const SHAPES_LATENT_CHANNELS = 4;
 
 export function shapesMmditConfig(o: TShapesModelSizes): TMmditConfig {
-  return { ...fixtureMmditConfig({ blocks: o.blocks, hidden: o.hidden, heads: o.heads, latentSize: SHAPES_LATENT_SIZE }), outputConv: o.outputConv ?? false, xPrediction: o.xPrediction ?? false };
+  return { ...fixtureMmditConfig({ blocks: o.blocks, hidden: o.hidden, heads: o.heads, latentSize: SHAPES_LATENT_SIZE }), outputConv: o.outputConv ?? false, xPrediction: o.xPrediction ?? false, pixelHead: o.pixelHead ?? 0 };
 }
 
 /**
@@ -42,14 +44,14 @@ export function shapesMmditConfig(o: TShapesModelSizes): TMmditConfig {
  *   a faint signal: a first run drew colour in the right pixels but scattered, not shapes.
  * - DiT's adaLN-Zero: every modulation (norm1, norm1_context, norm_out), the output projection
  *   and the output conv start at zero, so each block starts as the identity and the model as
- *   "predict 0".
+ *   "predict 0" (with the pixel head, its last conv is the one at zero).
  */
 export function shapesInitialWeights(cfg: TMmditConfig, seed: number): TWeights {
   const w = randomMmditWeights(cfg, seed);
   const grid = cfg.latentSize / cfg.patchSize;
   w['pos_embed.pos_embed'] = { data: sinCosPositions(grid, cfg.hidden), dims: [1, grid * grid, cfg.hidden] };
   for (const [name, t] of Object.entries(w)) {
-    if (/(^|\.)(norm1|norm1_context|norm_out)\.linear\.(weight|bias)$/.test(name) || /^(proj_out|conv_out)\.(weight|bias)$/.test(name)) t.data = new Float32Array(t.data.length);
+    if (/(^|\.)(norm1|norm1_context|norm_out)\.linear\.(weight|bias)$/.test(name) || /^(proj_out|conv_out|pixel_head\.conv2)\.(weight|bias)$/.test(name)) t.data = new Float32Array(t.data.length);
   }
   return w;
 }
@@ -110,6 +112,7 @@ export function writeShapesBundle(outDir: string, sizes: TShapesModelSizes, weig
     extraVocabularyTexts: shapesVocabularyTexts(),
     outputConv: sizes.outputConv ?? false,
     xPrediction: sizes.xPrediction ?? false,
+    pixelHead: sizes.pixelHead ?? 0,
     modelIndexExtra: { fixture: false, world: 'shapes', vae: 'pixel decoder (RGB in latent channels 0-2, 4x nearest upscale)', ...info },
   });
   writeModel(buildPixelDecoder(), path.join(outDir, 'vae_decoder', 'model.onnx'));

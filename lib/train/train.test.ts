@@ -210,7 +210,7 @@ describe('replanning a run', () => {
 
 describe('warm start and the output conv', () => {
   it('starts a run with an output conv from a run without one, keeping every weight it had', async () => {
-    const plain = await Trainer.create({ ...small, outputConv: false }, path.join(tmp, 'plain'));
+    const plain = await Trainer.create({ ...small, outputConv: false, pixelHead: 0 }, path.join(tmp, 'plain'));
     await plain.trainStep();
     await plain.trainStep();
     const ckpt = path.join(tmp, 'plain', 'checkpoint');
@@ -228,7 +228,7 @@ describe('warm start and the output conv', () => {
     expect(resumed.mmdit.outputConv).toBe(false);
     await resumed.dispose();
 
-    const warm = await Trainer.create({ ...small, steps: 30 }, path.join(tmp, 'warm'), { initFrom: ckpt });
+    const warm = await Trainer.create({ ...small, steps: 30, outputConv: true, pixelHead: 0 }, path.join(tmp, 'warm'), { initFrom: ckpt });
     expect(warm.step).toBe(0);
     expect(warm.config.initFrom).toEqual({ checkpoint: path.resolve(ckpt), step: 2 });
     const w = await warm.weights();
@@ -244,11 +244,11 @@ describe('warm start and the output conv', () => {
     expect(JSON.parse(fs.readFileSync(path.join(bundle, 'model_index.json'), 'utf8')).prunearena).toMatchObject({ trainedSteps: 3, warmStartedAt: 2, outputConv: true });
     await warm.dispose();
 
-    await expect(Trainer.create({ ...small, hidden: 64, heads: 2 }, path.join(tmp, 'wrong'), { initFrom: ckpt })).rejects.toThrow(/its hidden is 32, this run's 64/);
+    await expect(Trainer.create({ ...small, hidden: 64, heads: 2, pixelHead: 0 }, path.join(tmp, 'wrong'), { initFrom: ckpt })).rejects.toThrow(/its hidden is 32, this run's 64/);
   });
 
-  it('from a velocity-predicting run to one predicting the clean image: the blocks carry over, the output head starts afresh', async () => {
-    const velocity = await Trainer.create({ ...small, xPrediction: false }, path.join(tmp, 'velocity'));
+  it('from a velocity-predicting run with an output conv to one predicting the clean image with a pixel head: the blocks carry over, the output head starts afresh', async () => {
+    const velocity = await Trainer.create({ ...small, xPrediction: false, outputConv: true, pixelHead: 0 }, path.join(tmp, 'velocity'));
     // two steps: the conv's gradient is zero until the projection under it has moved
     await velocity.trainStep();
     await velocity.trainStep();
@@ -259,17 +259,17 @@ describe('warm start and the output conv', () => {
     for (const name of ['proj_out.weight', 'conv_out.weight']) expect(before[name].data.some((v) => v !== 0), name).toBe(true);
 
     const x = await Trainer.create({ ...small }, path.join(tmp, 'x-pred'), { initFrom: ckpt });
-    expect(x.mmdit.xPrediction).toBe(true);
+    expect(x.mmdit).toMatchObject({ xPrediction: true, pixelHead: 16, outputConv: false });
     const w = await x.weights();
-    for (const name of Object.keys(before)) {
-      const same = Buffer.from(w[name].data.buffer).equals(Buffer.from(before[name].data.buffer));
-      expect(same, name).toBe(!OUTPUT_HEAD.test(name));
-    }
+    for (const name of Object.keys(before).filter((n) => !OUTPUT_HEAD.test(n))) expect(Buffer.from(w[name].data.buffer).equals(Buffer.from(before[name].data.buffer)), name).toBe(true);
+    expect(Object.keys(w).some((n) => n.startsWith('conv_out'))).toBe(false);
+    expect(w['proj_out.weight'].dims).toEqual([32, 4 * 16]);
     // afresh is adaLN-Zero's start: the head predicts the grey background
-    for (const name of ['proj_out.weight', 'proj_out.bias', 'conv_out.weight']) expect(w[name].data.every((v) => v === 0), name).toBe(true);
+    for (const name of ['proj_out.weight', 'proj_out.bias', 'pixel_head.conv2.weight', 'pixel_head.conv2.bias']) expect(w[name].data.every((v) => v === 0), name).toBe(true);
+    expect(w['pixel_head.conv1.weight'].data.some((v) => v !== 0)).toBe(true);
     const bundle = path.join(tmp, 'x-pred', 'bundle');
     await x.export(bundle);
-    expect(JSON.parse(fs.readFileSync(path.join(bundle, 'model_index.json'), 'utf8')).prunearena).toMatchObject({ xPrediction: true, outputConv: true });
+    expect(JSON.parse(fs.readFileSync(path.join(bundle, 'model_index.json'), 'utf8')).prunearena).toMatchObject({ xPrediction: true, pixelHead: 16 });
     await x.dispose();
   });
 });

@@ -21,6 +21,8 @@ export const ZTrainConfig = z.object({
   outputConv: z.boolean().default(SHAPES_MODEL_DEFAULTS.outputConv),
   /** The model predicts the clean image and returns the velocity (TMmditConfig.xPrediction). Checkpoints from before it existed predict the velocity. */
   xPrediction: z.boolean().default(SHAPES_MODEL_DEFAULTS.xPrediction),
+  /** Channels of the pixel head (TMmditConfig.pixelHead), 0 for none. Checkpoints from before it existed have none. */
+  pixelHead: z.number().int().nonnegative().default(SHAPES_MODEL_DEFAULTS.pixelHead),
   /** Share of prompts replaced by "" so the model also learns the unconditional velocity guidance needs. */
   promptDropout: z.number().min(0).max(1).default(0.1),
   /** How σ is drawn (data.ts, TSigmaSampling). Checkpoints from before the choice existed drew uniformly. */
@@ -43,10 +45,10 @@ export type TTrainConfig = z.infer<typeof ZTrainConfig>;
 
 /**
  * A configuration a checkpoint saved, read with the values its run had for fields added since
- * (where a newer default differs): no output conv, velocity prediction, σ drawn uniformly.
+ * (where a newer default differs): no output conv, no pixel head, velocity prediction, σ drawn uniformly.
  */
 export function savedConfig(saved: unknown): TTrainConfig {
-  return ZTrainConfig.parse({ outputConv: false, xPrediction: false, sigmaSampling: 'uniform', ...(saved as object) });
+  return ZTrainConfig.parse({ outputConv: false, xPrediction: false, pixelHead: 0, sigmaSampling: 'uniform', ...(saved as object) });
 }
 
 /** The learning rate of update `step` (0-based) under the run's schedule. */
@@ -99,8 +101,8 @@ export class Trainer {
    * and the ones it lacks (a part added since, such as the output conv) at their initial values.
    * The optimiser, step count and schedule start afresh. The model's sizes and seed (which seeds
    * the frozen text encoder) must be the checkpoint's. From a model that predicted the velocity
-   * to one that predicts the clean image (or back), the output head (OUTPUT_HEAD) starts afresh:
-   * the blocks' features carry over, what the head made of them does not.
+   * to one that predicts the clean image (or back), or to another pixel head, the output head
+   * (OUTPUT_HEAD) starts afresh: the blocks' features carry over, what the head made of them does not.
    */
   static async create(input: Partial<TTrainConfig>, workDir: string, o: TTrainerOptions & { initFrom?: string } = {}): Promise<Trainer> {
     if (!o.initFrom) {
@@ -114,7 +116,8 @@ export class Trainer {
       if (config[k] !== from[k]) throw new Error(`--init-from ${o.initFrom}: its ${k} is ${from[k]}, this run's ${config[k]}; a warm start keeps the model's sizes and seed`);
     }
     // the output head of a model that predicted the other quantity (velocity or clean image) would start wrong: it starts afresh
-    const kept = config.xPrediction === from.xPrediction ? source.weights : Object.fromEntries(Object.entries(source.weights).filter(([name]) => !OUTPUT_HEAD.test(name)));
+    const sameHead = config.xPrediction === from.xPrediction && config.pixelHead === from.pixelHead;
+    const kept = sameHead ? source.weights : Object.fromEntries(Object.entries(source.weights).filter(([name]) => !OUTPUT_HEAD.test(name)));
     return this.open(config, workDir, warmStartWeights(shapesInitialWeights(shapesMmditConfig(config), config.seed), kept, o.initFrom), null, o);
   }
 
@@ -243,8 +246,8 @@ export class Trainer {
   }
 }
 
-/** The weights that turn the last block's tokens into the model's prediction: the output projection and conv. */
-export const OUTPUT_HEAD = /^(proj_out|conv_out)\./;
+/** The weights that turn the last block's tokens into the model's prediction: the output projection, conv and pixel head. */
+export const OUTPUT_HEAD = /^(proj_out|conv_out|pixel_head)\./;
 
 /** `initial` with every tensor `source` has in its place (same dims required); `source` may not have tensors the model lacks. */
 export function warmStartWeights(initial: TWeights, source: TWeights, from: string): TWeights {
