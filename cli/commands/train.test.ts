@@ -15,6 +15,22 @@ describe('arena train flags', () => {
     expect(state.config).toMatchObject({ sigmaSampling: 'uniform', batch: 2, steps: 1 });
   }, 120_000);
 
+  it('passes --prediction and --head to a new run: a velocity model with the output conv, as the shipped model was made', async () => {
+    const out = at('run');
+    expect(await arenaTrain('--out', out, '--steps', '1', '--batch', '2', '--workers', '1', '--prediction', 'velocity', '--head', 'conv', '--sample-every', '1000', '--json')).toBe(0);
+    const state = JSON.parse(fs.readFileSync(path.join(out, 'checkpoint', 'state.json'), 'utf8'));
+    expect(state.config).toMatchObject({ xPrediction: false, outputConv: true, pixelHead: 0 });
+    expect(state.tensors.map((t: { name: string }) => t.name)).toContain('conv_out.weight');
+  }, 120_000);
+
+  it('refuses unknown choices, and choices on a resumed run, before writing anything', async () => {
+    await expect(arenaTrain('--out', at('a'), '--prediction', 'noise')).rejects.toThrow(/--prediction must be clean or velocity \(got "noise"\)/);
+    await expect(arenaTrain('--out', at('a'), '--head', 'unet')).rejects.toThrow(/--head must be pixel, conv, none \(got "unet"\)/);
+    await expect(arenaTrain('--out', at('a'), '--head', 'toString')).rejects.toThrow(/--head must be/);
+    await expect(arenaTrain('--out', at('a'), '--resume', '--head', 'pixel')).rejects.toThrow(/--head is part of a new run/);
+    expect(fs.existsSync(at('a'))).toBe(false);
+  });
+
   it('refuses an unknown noise-level scheme, and the flag on a resumed run, before writing anything', async () => {
     await expect(arenaTrain('--out', at('a'), '--sigma-sampling', 'cosine')).rejects.toThrow(UsageError);
     await expect(arenaTrain('--out', at('a'), '--sigma-sampling', 'cosine')).rejects.toThrow(/--sigma-sampling must be uniform or logit-normal \(got "cosine"\)/);

@@ -1,7 +1,16 @@
 import os from 'node:os';
 import { SIGMA_SAMPLINGS, type TSigmaSampling } from '../../lib/train/data';
 import { runTraining } from '../../lib/train/run';
+import { PIXEL_HEAD_CHANNELS, SHAPES_MODEL_DEFAULTS } from '../../lib/train/shapes-model';
+import { SHAPES_TRAINING_DEFAULTS } from '../../lib/train/train';
 import { intFlag, numberFlag, type TCommand, UsageError } from '../framework';
+
+/** --head's choices as model settings. */
+const HEADS = { pixel: { pixelHead: PIXEL_HEAD_CHANNELS, outputConv: false }, conv: { pixelHead: 0, outputConv: true }, none: { pixelHead: 0, outputConv: false } } as const;
+
+function defaultHead(): keyof typeof HEADS {
+  return SHAPES_MODEL_DEFAULTS.pixelHead ? 'pixel' : SHAPES_MODEL_DEFAULTS.outputConv ? 'conv' : 'none';
+}
 
 export const train: TCommand = {
   name: 'train',
@@ -12,7 +21,9 @@ export const train: TCommand = {
     lr: { type: 'string', description: 'peak learning rate of a new run (default 0.0015)', valueName: 'X' },
     batch: { type: 'string', description: 'examples per step (default 32)', valueName: 'B' },
     seed: { type: 'string', description: 'seed of the initial weights, the data and the noise (default 0)', valueName: 'X' },
-    'sigma-sampling': { type: 'string', description: `how a new run draws noise levels: ${SIGMA_SAMPLINGS.join(' or ')} (default logit-normal)`, valueName: 'HOW' },
+    'sigma-sampling': { type: 'string', description: `how a new run draws noise levels: ${SIGMA_SAMPLINGS.join(' or ')} (default ${SHAPES_TRAINING_DEFAULTS.sigmaSampling})`, valueName: 'HOW' },
+    prediction: { type: 'string', description: `what a new run's model predicts: clean (the clean image, returning the velocity from it) or velocity (default ${SHAPES_MODEL_DEFAULTS.xPrediction ? 'clean' : 'velocity'})`, valueName: 'WHAT' },
+    head: { type: 'string', description: `a new run's output head after the blocks: pixel (convs that also see the noisy input), conv (a residual 3x3 conv) or none (default ${defaultHead()})`, valueName: 'KIND' },
     workers: { type: 'string', description: 'worker threads splitting each batch (default: 2, or 1 on a one-core machine)', valueName: 'N' },
     resume: { type: 'boolean', description: 'continue the run saved in --out (its own batch, seed and planned length)' },
     'init-from': { type: 'string', description: 'start a new run from the weights of another run (its folder or checkpoint/); parts it lacks start fresh', valueName: 'DIR' },
@@ -29,9 +40,13 @@ export const train: TCommand = {
     const steps = values.steps === undefined && values.resume ? undefined : intFlag(values, 'steps', 4000, 1, 10_000_000);
     if (values.replan && !(values.resume && steps)) throw new UsageError('--replan goes with --resume and --steps N');
     if (values['init-from'] !== undefined && values.resume) throw new UsageError('--init-from starts a new run; --resume continues one: pass one of them');
-    if (values['sigma-sampling'] !== undefined && values.resume) throw new UsageError('--sigma-sampling is part of a new run; a resumed run keeps its own');
-    const sigmaSampling = (values['sigma-sampling'] ?? 'logit-normal') as TSigmaSampling;
+    for (const flag of ['sigma-sampling', 'prediction', 'head'] as const) if (values[flag] !== undefined && values.resume) throw new UsageError(`--${flag} is part of a new run; a resumed run keeps its own`);
+    const sigmaSampling = (values['sigma-sampling'] ?? SHAPES_TRAINING_DEFAULTS.sigmaSampling) as TSigmaSampling;
     if (!SIGMA_SAMPLINGS.includes(sigmaSampling)) throw new UsageError(`--sigma-sampling must be ${SIGMA_SAMPLINGS.join(' or ')} (got ${JSON.stringify(sigmaSampling)})`);
+    const prediction = values.prediction ?? (SHAPES_MODEL_DEFAULTS.xPrediction ? 'clean' : 'velocity');
+    if (prediction !== 'clean' && prediction !== 'velocity') throw new UsageError(`--prediction must be clean or velocity (got ${JSON.stringify(prediction)})`);
+    const head = (values.head as string | undefined) ?? defaultHead();
+    if (!Object.hasOwn(HEADS, head)) throw new UsageError(`--head must be ${Object.keys(HEADS).join(', ')} (got ${JSON.stringify(head)})`);
     const summary = await runTraining({
       out: values.out as string,
       steps,
@@ -39,7 +54,7 @@ export const train: TCommand = {
       replan: Boolean(values.replan),
       initFrom: values['init-from'] as string | undefined,
       workers: intFlag(values, 'workers', Math.min(2, os.availableParallelism()), 1, 64),
-      config: { batch: intFlag(values, 'batch', 32, 1, 4096), seed: intFlag(values, 'seed', 0, 0, 2 ** 31 - 1), lr: numberFlag(values, 'lr', 1.5e-3, 1e-6, 1), sigmaSampling },
+      config: { batch: intFlag(values, 'batch', 32, 1, 4096), seed: intFlag(values, 'seed', 0, 0, 2 ** 31 - 1), lr: numberFlag(values, 'lr', 1.5e-3, 1e-6, 1), sigmaSampling, xPrediction: prediction === 'clean', ...HEADS[head as keyof typeof HEADS] },
       checkpointEvery: intFlag(values, 'checkpoint-every', 100, 1, 10_000_000),
       sampleEvery: intFlag(values, 'sample-every', 500, 1, 10_000_000),
       onStep: values.json

@@ -26,7 +26,10 @@ export type TShapesModelSizes = {
   pixelHead?: number;
 };
 
-export const SHAPES_MODEL_DEFAULTS = { blocks: 6, hidden: 64, heads: 4, seed: 0, outputConv: false, xPrediction: true, pixelHead: 16 } as const satisfies TShapesModelSizes;
+/** Feature channels of the pixel head when a model has one. */
+export const PIXEL_HEAD_CHANNELS = 16;
+
+export const SHAPES_MODEL_DEFAULTS = { blocks: 6, hidden: 64, heads: 4, seed: 0, outputConv: false, xPrediction: true, pixelHead: PIXEL_HEAD_CHANNELS } as const satisfies TShapesModelSizes;
 
 /** Image side in pixels = latent side (the pixel decoder upscales 4x for display). */
 export const SHAPES_LATENT_SIZE = 16;

@@ -4,11 +4,14 @@ import { randomMmditWeights, type TMmditConfig, type TWeights } from '../fixture
 import { Adam, ADAM_DEFAULTS } from './adam';
 import { tf, useWasmBackend } from './backend';
 import { loadCheckpoint, saveCheckpoint, type TCheckpoint } from './checkpoint';
-import { batchFor, SIGMA_SAMPLINGS, TextConditioner } from './data';
+import { batchFor, SIGMA_SAMPLINGS, TextConditioner, type TSigmaSampling } from './data';
 import { lossAndGrads, type TStepInputs } from './gradients';
 import { fromVariables, toVariables, type TTfWeights } from './mmdit-tf';
 import { SHAPES_LATENT_CHANNELS, SHAPES_LATENT_SIZE, SHAPES_MODEL_DEFAULTS, shapesInitialWeights, shapesMmditConfig, writeShapesBundle } from './shapes-model';
 import { GradientWorkers } from './workers';
+
+/** Training choices of a new run that are not the model's sizes (those are SHAPES_MODEL_DEFAULTS). */
+export const SHAPES_TRAINING_DEFAULTS = { sigmaSampling: 'logit-normal' } as const satisfies { sigmaSampling: TSigmaSampling };
 
 export const ZTrainConfig = z.object({
   seed: z.number().int().nonnegative().default(SHAPES_MODEL_DEFAULTS.seed),
@@ -26,7 +29,7 @@ export const ZTrainConfig = z.object({
   /** Share of prompts replaced by "" so the model also learns the unconditional velocity guidance needs. */
   promptDropout: z.number().min(0).max(1).default(0.1),
   /** How σ is drawn (data.ts, TSigmaSampling). Checkpoints from before the choice existed drew uniformly. */
-  sigmaSampling: z.enum(SIGMA_SAMPLINGS).default('logit-normal'),
+  sigmaSampling: z.enum(SIGMA_SAMPLINGS).default(SHAPES_TRAINING_DEFAULTS.sigmaSampling),
   /**
    * The planned length of the run: the learning rate warms up over `warmup` steps, holds, then
    * follows a cosine down to `lrFinal`·lr over the last `decay` share of `steps`. Past `steps`
