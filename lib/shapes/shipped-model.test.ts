@@ -21,7 +21,7 @@ afterAll(() => TextToImagePipeline.releaseAll());
 describe('the shipped shapes model', () => {
   it('is the trained model, in the layout our pipeline and compression read', () => {
     const index = JSON.parse(fs.readFileSync(path.join(MODEL, 'model_index.json'), 'utf8')) as { prunearena: { world: string; fixture: boolean; trainedSteps: number } };
-    expect(index.prunearena).toMatchObject({ world: 'shapes', fixture: false, outputConv: true });
+    expect(index.prunearena).toMatchObject({ world: 'shapes', fixture: false, xPrediction: true, pixelHead: 16 });
     expect(index.prunearena.trainedSteps).toBeGreaterThanOrEqual(SHIPPED_MODEL_FLOORS.trainedSteps);
     const discovery = discoverBlocks(readModel(path.join(MODEL, 'transformer', 'model.onnx')).proto);
     expect(discovery.stacks.map((s) => [s.name, s.blocks.length])).toEqual([['transformer_blocks', 6]]);
