@@ -34,7 +34,7 @@ export async function seedBuiltInModels(): Promise<string[]> {
       name: SHAPES_MODEL_NAME,
       description:
         'Built-in 6-block SD3-style MMDiT trained here (11,000 steps of arena train) on a world of circles, squares and triangles in eight colours (16x16, shown at 64x64). ' +
-        'It draws the prompted colours as compact blobs, often round where a circle is asked for, but not yet reliably recognisable shapes (GenEval 0.32 on its world; docs/REPRODUCTION.md).',
+        'It draws the prompted colours as blobs that pass for the named shape on two thirds of single-object prompts, but not yet reliably recognisable shapes (GenEval 0.32 on its world; docs/REPRODUCTION.md).',
       license: 'Apache-2.0',
     });
     added.push(SHAPES_MODEL_NAME);
