@@ -9,7 +9,7 @@ import { loadTokenizer } from '../inference/tokenizer';
 import { sampleExample } from '../shapes/scene';
 import { tf } from './backend';
 import { batchFor } from './data';
-import { learningRate, OUTPUT_HEAD, savedConfig, Trainer, ZTrainConfig } from './train';
+import { learningRate, OUTPUT_HEAD, savedConfig, Trainer, type TTrainConfig, ZTrainConfig } from './train';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arena-train-'));
 const small = { seed: 3, batch: 4, blocks: 2, hidden: 32, heads: 2 };
@@ -208,15 +208,21 @@ describe('replanning a run', () => {
   });
 });
 
+/** A run of two steps saved as a warm start's source (two: the conv's gradient is zero until the projection under it has moved). */
+async function sourceRun(name: string, config: Partial<TTrainConfig>) {
+  const run = await Trainer.create({ ...small, ...config }, path.join(tmp, name));
+  await run.trainStep();
+  await run.trainStep();
+  const ckpt = path.join(tmp, name, 'checkpoint');
+  await run.save(ckpt);
+  const before = await run.weights();
+  await run.dispose();
+  return { ckpt, before };
+}
+
 describe('warm start and the output conv', () => {
   it('starts a run with an output conv from a run without one, keeping every weight it had', async () => {
-    const plain = await Trainer.create({ ...small, outputConv: false, pixelHead: 0 }, path.join(tmp, 'plain'));
-    await plain.trainStep();
-    await plain.trainStep();
-    const ckpt = path.join(tmp, 'plain', 'checkpoint');
-    await plain.save(ckpt);
-    const before = await plain.weights();
-    await plain.dispose();
+    const { ckpt, before } = await sourceRun('plain', { outputConv: false, pixelHead: 0 });
     expect(Object.keys(before).some((k) => k.startsWith('conv_out'))).toBe(false);
 
     // a checkpoint written before the option existed resumes as the model it was
@@ -248,14 +254,7 @@ describe('warm start and the output conv', () => {
   });
 
   it('from a velocity-predicting run with an output conv to one predicting the clean image with a pixel head: the blocks carry over, the output head starts afresh', async () => {
-    const velocity = await Trainer.create({ ...small, xPrediction: false, outputConv: true, pixelHead: 0 }, path.join(tmp, 'velocity'));
-    // two steps: the conv's gradient is zero until the projection under it has moved
-    await velocity.trainStep();
-    await velocity.trainStep();
-    const ckpt = path.join(tmp, 'velocity', 'checkpoint');
-    await velocity.save(ckpt);
-    const before = await velocity.weights();
-    await velocity.dispose();
+    const { ckpt, before } = await sourceRun('velocity', { xPrediction: false, outputConv: true, pixelHead: 0 });
     for (const name of ['proj_out.weight', 'conv_out.weight']) expect(before[name].data.some((v) => v !== 0), name).toBe(true);
 
     const x = await Trainer.create({ ...small }, path.join(tmp, 'x-pred'), { initFrom: ckpt });
