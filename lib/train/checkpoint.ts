@@ -83,7 +83,8 @@ export function hasCheckpoint(dir: string): boolean {
 /** Reads a checkpoint; a save interrupted between its two renames left it at `<dir>.previous`. */
 export function loadCheckpoint(dir: string): TCheckpoint {
   let target = path.resolve(dir);
-  if (!fs.existsSync(path.join(target, 'state.json')) && hasCheckpoint(target)) target = `${target}.previous`;
+  // hasCheckpoint's second case: the save's first rename happened, its second did not
+  if (!fs.existsSync(path.join(target, 'state.json')) && fs.existsSync(path.join(`${target}.previous`, 'state.json'))) target = `${target}.previous`;
   const stateFile = path.join(target, 'state.json');
   if (!fs.existsSync(stateFile)) throw new Error(`${dir} holds no training checkpoint (no state.json)`);
   const state = ZCheckpointState.parse(JSON.parse(fs.readFileSync(stateFile, 'utf8')));

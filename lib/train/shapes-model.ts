@@ -105,6 +105,7 @@ export function buildPixelDecoder(): ReturnType<GraphBuilder['model']> {
  * the shapes vocabulary, then the pixel decoder over the fixture's random VAE.
  */
 export function writeShapesBundle(outDir: string, sizes: TShapesModelSizes, weights: TWeights, info: Record<string, unknown> = {}) {
+  const { outputConv, xPrediction, pixelHead } = shapesMmditConfig(sizes);
   const written = writeFixtureBundle(outDir, {
     blocks: sizes.blocks,
     hidden: sizes.hidden,
@@ -113,9 +114,9 @@ export function writeShapesBundle(outDir: string, sizes: TShapesModelSizes, weig
     latentSize: SHAPES_LATENT_SIZE,
     transformerWeights: weights,
     extraVocabularyTexts: shapesVocabularyTexts(),
-    outputConv: sizes.outputConv ?? false,
-    xPrediction: sizes.xPrediction ?? false,
-    pixelHead: sizes.pixelHead ?? 0,
+    outputConv,
+    xPrediction,
+    pixelHead,
     modelIndexExtra: { fixture: false, world: 'shapes', vae: 'pixel decoder (RGB in latent channels 0-2, 4x nearest upscale)', ...info },
   });
   writeModel(buildPixelDecoder(), path.join(outDir, 'vae_decoder', 'model.onnx'));
