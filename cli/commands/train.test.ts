@@ -23,7 +23,15 @@ describe('arena train flags', () => {
     expect(state.tensors.map((t: { name: string }) => t.name)).toContain('conv_out.weight');
   }, 120_000);
 
+  it('trains with --engine tfjs as well, and resumes the run with the default engine', async () => {
+    const out = at('run');
+    expect(await arenaTrain('--out', out, '--steps', '1', '--batch', '2', '--workers', '1', '--engine', 'tfjs', '--sample-every', '1000', '--json')).toBe(0);
+    expect(await arenaTrain('--out', out, '--resume', '--steps', '2', '--workers', '1', '--sample-every', '1000', '--json')).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'checkpoint', 'state.json'), 'utf8')).step).toBe(2);
+  }, 120_000);
+
   it('refuses unknown choices, and choices on a resumed run, before writing anything', async () => {
+    await expect(arenaTrain('--out', at('a'), '--engine', 'torch')).rejects.toThrow(/--engine must be onnxruntime or tfjs \(got "torch"\)/);
     await expect(arenaTrain('--out', at('a'), '--prediction', 'noise')).rejects.toThrow(/--prediction must be clean or velocity \(got "noise"\)/);
     await expect(arenaTrain('--out', at('a'), '--head', 'unet')).rejects.toThrow(/--head must be pixel, conv, none \(got "unet"\)/);
     await expect(arenaTrain('--out', at('a'), '--head', 'toString')).rejects.toThrow(/--head must be/);

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { SIGMA_SAMPLINGS, type TSigmaSampling } from '../../lib/train/data';
 import { runTraining } from '../../lib/train/run';
 import { PIXEL_HEAD_CHANNELS, SHAPES_MODEL_DEFAULTS } from '../../lib/train/shapes-model';
-import { SHAPES_TRAINING_DEFAULTS } from '../../lib/train/train';
+import { SHAPES_TRAINING_DEFAULTS, TRAINING_ENGINES, type TTrainingEngine } from '../../lib/train/train';
 import { intFlag, numberFlag, type TCommand, UsageError } from '../framework';
 
 /** --head's choices as model settings. */
@@ -14,7 +14,7 @@ function defaultHead(): keyof typeof HEADS {
 
 export const train: TCommand = {
   name: 'train',
-  summary: 'Train the shapes-world text-to-image model (rectified flow, tfjs on WebAssembly); checkpoints, sample grids, an ONNX export.',
+  summary: 'Train the shapes-world text-to-image model (rectified flow, the ONNX graph differentiated and run by onnxruntime); checkpoints, sample grids, an ONNX export.',
   options: {
     out: { type: 'string', description: 'run folder: checkpoint/, model/ (diffusers ONNX), samples/ (required)', valueName: 'DIR' },
     steps: { type: 'string', description: 'train until this many steps in total; a new run also plans its learning-rate decay over them (default 4000)', valueName: 'N' },
@@ -24,7 +24,8 @@ export const train: TCommand = {
     'sigma-sampling': { type: 'string', description: `how a new run draws noise levels: ${SIGMA_SAMPLINGS.join(' or ')} (default ${SHAPES_TRAINING_DEFAULTS.sigmaSampling})`, valueName: 'HOW' },
     prediction: { type: 'string', description: `what a new run's model predicts: clean (the clean image, returning the velocity from it) or velocity (default ${SHAPES_MODEL_DEFAULTS.xPrediction ? 'clean' : 'velocity'})`, valueName: 'WHAT' },
     head: { type: 'string', description: `a new run's output head after the blocks: pixel (convs that also see the noisy input), conv (a residual 3x3 conv) or none (default ${defaultHead()})`, valueName: 'KIND' },
-    workers: { type: 'string', description: 'worker threads splitting each batch (default: 2, or 1 on a one-core machine)', valueName: 'N' },
+    engine: { type: 'string', description: `what computes the gradients: onnxruntime (the model's ONNX graph with its backward pass) or tfjs (its tfjs mirror on WebAssembly, about 5x slower) (default onnxruntime)`, valueName: 'NAME' },
+    workers: { type: 'string', description: "threads per step: onnxruntime's threads, or tfjs's worker threads splitting each batch (default: 2, or 1 on a one-core machine)", valueName: 'N' },
     resume: { type: 'boolean', description: 'continue the run saved in --out (its own batch, seed and planned length)' },
     'init-from': { type: 'string', description: 'start a new run from the weights of another run (its folder or checkpoint/); parts it lacks start fresh', valueName: 'DIR' },
     replan: { type: 'boolean', description: 'with --resume and --steps: move the end of the learning-rate schedule to --steps' },
@@ -33,7 +34,7 @@ export const train: TCommand = {
     json: { type: 'boolean', description: 'print the summary as JSON' },
   },
   details:
-    'A run stopped at any time continues with --resume from its last checkpoint, drawing the same batches an unbroken run would (bit for bit with the same --workers).',
+    'A run stopped at any time continues with --resume from its last checkpoint, drawing the same batches an unbroken run would (bit for bit with the same --engine and --workers). Any run resumes on either engine.',
   async run({ values, positionals }) {
     if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
     if (!values.out) throw new UsageError('--out DIR is required');
@@ -45,6 +46,8 @@ export const train: TCommand = {
     if (!SIGMA_SAMPLINGS.includes(sigmaSampling)) throw new UsageError(`--sigma-sampling must be ${SIGMA_SAMPLINGS.join(' or ')} (got ${JSON.stringify(sigmaSampling)})`);
     const prediction = values.prediction ?? (SHAPES_MODEL_DEFAULTS.xPrediction ? 'clean' : 'velocity');
     if (prediction !== 'clean' && prediction !== 'velocity') throw new UsageError(`--prediction must be clean or velocity (got ${JSON.stringify(prediction)})`);
+    const engine = (values.engine ?? 'onnxruntime') as TTrainingEngine;
+    if (!TRAINING_ENGINES.includes(engine)) throw new UsageError(`--engine must be ${TRAINING_ENGINES.join(' or ')} (got ${JSON.stringify(engine)})`);
     const head = (values.head as string | undefined) ?? defaultHead();
     if (!Object.hasOwn(HEADS, head)) throw new UsageError(`--head must be ${Object.keys(HEADS).join(', ')} (got ${JSON.stringify(head)})`);
     const summary = await runTraining({
@@ -53,6 +56,7 @@ export const train: TCommand = {
       resume: Boolean(values.resume),
       replan: Boolean(values.replan),
       initFrom: values['init-from'] as string | undefined,
+      engine,
       workers: intFlag(values, 'workers', Math.min(2, os.availableParallelism()), 1, 64),
       config: { batch: intFlag(values, 'batch', 32, 1, 4096), seed: intFlag(values, 'seed', 0, 0, 2 ** 31 - 1), lr: numberFlag(values, 'lr', 1.5e-3, 1e-6, 1), sigmaSampling, xPrediction: prediction === 'clean', ...HEADS[head as keyof typeof HEADS] },
       checkpointEvery: intFlag(values, 'checkpoint-every', 100, 1, 10_000_000),

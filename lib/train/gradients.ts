@@ -1,6 +1,6 @@
-import type { TMmditConfig } from '../fixtures/mmdit';
-import { tf } from './backend';
-import { mmditForward, type TTfWeights } from './mmdit-tf';
+import type { TMmditConfig, TWeights } from '../fixtures/mmdit';
+import { tf, useWasmBackend } from './backend';
+import { mmditForward, toVariables, type TTfWeights } from './mmdit-tf';
 
 /** One (part of a) training batch, ready for the model: plain arrays, so they cross to worker threads. */
 export type TStepInputs = {
@@ -43,4 +43,46 @@ export function lossAndGrads(mmdit: TMmditConfig, vars: TTfWeights, x: TStepInpu
   const named: Record<string, tf.Tensor> = {};
   for (const [varName, g] of Object.entries(grads)) named[byVarName.get(varName)!] = g;
   return { loss: value, grads: named };
+}
+
+/**
+ * The tfjs engine in one thread (this one or a worker's): holds tfjs variables of the model, sets
+ * them to the weights it is given each step, and returns plain arrays.
+ */
+export class TfjsGradients {
+  private constructor(
+    private readonly mmdit: TMmditConfig,
+    private readonly vars: TTfWeights,
+  ) {}
+
+  static async create(mmdit: TMmditConfig, weights: TWeights): Promise<TfjsGradients> {
+    await useWasmBackend();
+    return new TfjsGradients(mmdit, toVariables(weights));
+  }
+
+  /** Live tfjs tensors after the last step: a leak shows as growth. */
+  get tensors(): number[] {
+    return [tf.memory().numTensors];
+  }
+
+  async lossAndGrads(weights: TWeights, x: TStepInputs): Promise<{ loss: number; grads: Record<string, Float32Array> }> {
+    for (const [name, w] of Object.entries(weights)) {
+      // assign shares the tensor's data: dispose it, or every step leaks a copy of the weights
+      // (the wasm heap then runs out after some hundred steps)
+      const value = tf.tensor(w.data, this.vars[name].shape);
+      this.vars[name].assign(value);
+      value.dispose();
+    }
+    const { loss, grads } = lossAndGrads(this.mmdit, this.vars, x);
+    const out: Record<string, Float32Array> = {};
+    // copies that own their buffers (a worker transfers them)
+    for (const [name, g] of Object.entries(grads)) out[name] = Float32Array.from(g.dataSync() as Float32Array);
+    const value = loss.dataSync()[0];
+    tf.dispose([loss, ...Object.values(grads)]);
+    return { loss: value, grads: out };
+  }
+
+  async close() {
+    for (const v of Object.values(this.vars)) v.dispose();
+  }
 }

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { TextToImagePipeline } from '../inference/pipeline';
 import { sampleExample } from '../shapes/scene';
 import { hasCheckpoint } from './checkpoint';
-import { Trainer, type TTrainConfig } from './train';
+import { Trainer, type TTrainConfig, type TTrainingEngine } from './train';
 
 /**
  * A training run in one folder, so it can stop at any time and go on with `resume`:
@@ -27,7 +27,9 @@ export type TRunOptions = {
   /** A new run's warm start: another run's folder or its checkpoint folder (see Trainer.create). */
   initFrom?: string;
   config: Partial<TTrainConfig>;
-  /** Worker threads per step (see TTrainerOptions); 1 trains in this thread. */
+  /** What computes the gradients (see TTrainerOptions); default onnxruntime. */
+  engine?: TTrainingEngine;
+  /** Threads per step (see TTrainerOptions). */
   workers?: number;
   checkpointEvery: number;
   sampleEvery: number;
@@ -64,7 +66,7 @@ export async function runTraining(o: TRunOptions): Promise<TRunSummary> {
   if (o.resume && !saved) throw new Error(`${o.out} holds no training checkpoint to resume: check the folder, or leave out resume to start a new run there`);
   const initFrom = o.initFrom === undefined ? undefined : checkpointFolder(o.initFrom);
   fs.mkdirSync(o.out, { recursive: true });
-  const opts = { workers: o.workers ?? 1 };
+  const opts = { engine: o.engine, workers: o.workers ?? 1 };
   const trainer = o.resume ? await Trainer.resume(checkpoint, o.out, opts) : await Trainer.create({ ...o.config, ...(o.steps ? { steps: o.steps } : {}) }, o.out, { ...opts, initFrom });
   if (o.resume && o.replan && o.steps) trainer.replan(o.steps);
   const steps = o.steps ?? trainer.config.steps;
