@@ -30,6 +30,21 @@ describe('arena train flags', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'checkpoint', 'state.json'), 'utf8')).step).toBe(2);
   }, 120_000);
 
+  it('sizes a new run with --hidden, --blocks and --heads; a warm start from it keeps them without the flags', async () => {
+    const out = at('small');
+    expect(await arenaTrain('--out', out, '--steps', '1', '--batch', '2', '--hidden', '32', '--blocks', '2', '--heads', '2', '--sample-every', '1000', '--json')).toBe(0);
+    const state = JSON.parse(fs.readFileSync(path.join(out, 'checkpoint', 'state.json'), 'utf8'));
+    expect(state.config).toMatchObject({ hidden: 32, blocks: 2, heads: 2 });
+    const warm = at('warm');
+    expect(await arenaTrain('--out', warm, '--init-from', out, '--steps', '1', '--batch', '2', '--sample-every', '1000', '--json')).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(warm, 'checkpoint', 'state.json'), 'utf8')).config).toMatchObject({ hidden: 32, blocks: 2, heads: 2 });
+    await expect(arenaTrain('--out', at('w2'), '--init-from', out, '--hidden', '64', '--steps', '1')).rejects.toThrow(/its hidden is 32, this run's 64/);
+    await expect(arenaTrain('--out', at('b'), '--hidden', '30')).rejects.toThrow(/--hidden must be a multiple of 4 and of --heads \(got 30 with 4 heads\)/);
+    await expect(arenaTrain('--out', at('b'), '--hidden', '36', '--heads', '8')).rejects.toThrow(/--hidden must be a multiple of 4 and of --heads/);
+    await expect(arenaTrain('--out', out, '--resume', '--hidden', '64')).rejects.toThrow(/--hidden is part of a new run/);
+    expect(fs.existsSync(at('b'))).toBe(false);
+  }, 120_000);
+
   it('refuses unknown choices, and choices on a resumed run, before writing anything', async () => {
     await expect(arenaTrain('--out', at('a'), '--engine', 'torch')).rejects.toThrow(/--engine must be onnxruntime or tfjs \(got "torch"\)/);
     await expect(arenaTrain('--out', at('a'), '--prediction', 'noise')).rejects.toThrow(/--prediction must be clean or velocity \(got "noise"\)/);

@@ -25,6 +25,9 @@ export const train: TCommand = {
     prediction: { type: 'string', description: `what a new run's model predicts: clean (the clean image, returning the velocity from it) or velocity (default ${SHAPES_MODEL_DEFAULTS.xPrediction ? 'clean' : 'velocity'})`, valueName: 'WHAT' },
     head: { type: 'string', description: `a new run's output head after the blocks: pixel (convs that also see the noisy input), conv (a residual 3x3 conv) or none (default ${defaultHead()})`, valueName: 'KIND' },
     engine: { type: 'string', description: `what computes the gradients: onnxruntime (the model's ONNX graph with its backward pass) or tfjs (its tfjs mirror on WebAssembly, about 5x slower) (default onnxruntime)`, valueName: 'NAME' },
+    hidden: { type: 'string', description: `a new run's model width (default ${SHAPES_MODEL_DEFAULTS.hidden}; a multiple of 4 and of --heads)`, valueName: 'D' },
+    blocks: { type: 'string', description: `a new run's transformer blocks (default ${SHAPES_MODEL_DEFAULTS.blocks})`, valueName: 'N' },
+    heads: { type: 'string', description: `a new run's attention heads (default ${SHAPES_MODEL_DEFAULTS.heads})`, valueName: 'N' },
     workers: { type: 'string', description: "threads per step: onnxruntime's threads, or tfjs's worker threads splitting each batch (default: 2, or 1 on a one-core machine)", valueName: 'N' },
     resume: { type: 'boolean', description: 'continue the run saved in --out (its own batch, seed and planned length)' },
     'init-from': { type: 'string', description: 'start a new run from the weights of another run (its folder or checkpoint/); parts it lacks start fresh', valueName: 'DIR' },
@@ -41,7 +44,7 @@ export const train: TCommand = {
     const steps = values.steps === undefined && values.resume ? undefined : intFlag(values, 'steps', 4000, 1, 10_000_000);
     if (values.replan && !(values.resume && steps)) throw new UsageError('--replan goes with --resume and --steps N');
     if (values['init-from'] !== undefined && values.resume) throw new UsageError('--init-from starts a new run; --resume continues one: pass one of them');
-    for (const flag of ['sigma-sampling', 'prediction', 'head'] as const) if (values[flag] !== undefined && values.resume) throw new UsageError(`--${flag} is part of a new run; a resumed run keeps its own`);
+    for (const flag of ['sigma-sampling', 'prediction', 'head', 'hidden', 'blocks', 'heads'] as const) if (values[flag] !== undefined && values.resume) throw new UsageError(`--${flag} is part of a new run; a resumed run keeps its own`);
     const sigmaSampling = (values['sigma-sampling'] ?? SHAPES_TRAINING_DEFAULTS.sigmaSampling) as TSigmaSampling;
     if (!SIGMA_SAMPLINGS.includes(sigmaSampling)) throw new UsageError(`--sigma-sampling must be ${SIGMA_SAMPLINGS.join(' or ')} (got ${JSON.stringify(sigmaSampling)})`);
     const prediction = values.prediction ?? (SHAPES_MODEL_DEFAULTS.xPrediction ? 'clean' : 'velocity');
@@ -50,6 +53,14 @@ export const train: TCommand = {
     if (!TRAINING_ENGINES.includes(engine)) throw new UsageError(`--engine must be ${TRAINING_ENGINES.join(' or ')} (got ${JSON.stringify(engine)})`);
     const head = (values.head as string | undefined) ?? defaultHead();
     if (!Object.hasOwn(HEADS, head)) throw new UsageError(`--head must be ${Object.keys(HEADS).join(', ')} (got ${JSON.stringify(head)})`);
+    // sizes given only: a warm start takes the others from the run it starts from
+    const sizes = Object.fromEntries(
+      (['hidden', 'blocks', 'heads'] as const).filter((k) => values[k] !== undefined).map((k) => [k, intFlag(values, k, SHAPES_MODEL_DEFAULTS[k], k === 'hidden' ? 4 : 1, k === 'hidden' ? 1024 : 64)]),
+    );
+    const hidden = sizes.hidden ?? SHAPES_MODEL_DEFAULTS.hidden;
+    const heads = sizes.heads ?? SHAPES_MODEL_DEFAULTS.heads;
+    // the sine-cosine position embedding splits the width in four; attention splits it by head
+    if (values['init-from'] === undefined && (hidden % 4 !== 0 || hidden % heads !== 0)) throw new UsageError(`--hidden must be a multiple of 4 and of --heads (got ${hidden} with ${heads} heads)`);
     const summary = await runTraining({
       out: values.out as string,
       steps,
@@ -58,7 +69,7 @@ export const train: TCommand = {
       initFrom: values['init-from'] as string | undefined,
       engine,
       workers: intFlag(values, 'workers', Math.min(2, os.availableParallelism()), 1, 64),
-      config: { batch: intFlag(values, 'batch', 32, 1, 4096), seed: intFlag(values, 'seed', 0, 0, 2 ** 31 - 1), lr: numberFlag(values, 'lr', 1.5e-3, 1e-6, 1), sigmaSampling, xPrediction: prediction === 'clean', ...HEADS[head as keyof typeof HEADS] },
+      config: { ...sizes, batch: intFlag(values, 'batch', 32, 1, 4096), seed: intFlag(values, 'seed', 0, 0, 2 ** 31 - 1), lr: numberFlag(values, 'lr', 1.5e-3, 1e-6, 1), sigmaSampling, xPrediction: prediction === 'clean', ...HEADS[head as keyof typeof HEADS] },
       checkpointEvery: intFlag(values, 'checkpoint-every', 100, 1, 10_000_000),
       sampleEvery: intFlag(values, 'sample-every', 500, 1, 10_000_000),
       onStep: values.json

@@ -134,7 +134,8 @@ export class Trainer {
     }
     const source = loadCheckpoint(o.initFrom);
     const from = savedConfig(source.config);
-    const config = ZTrainConfig.parse({ ...input, initFrom: { checkpoint: path.resolve(o.initFrom), step: source.step + (from.initFrom?.step ?? 0) } });
+    // sizes not given are the source's
+    const config = ZTrainConfig.parse({ blocks: from.blocks, hidden: from.hidden, heads: from.heads, ...input, initFrom: { checkpoint: path.resolve(o.initFrom), step: source.step + (from.initFrom?.step ?? 0) } });
     for (const k of ['blocks', 'hidden', 'heads', 'seed'] as const) {
       if (config[k] !== from[k]) throw new Error(`--init-from ${o.initFrom}: its ${k} is ${from[k]}, this run's ${config[k]}; a warm start keeps the model's sizes and seed`);
     }
