@@ -66,7 +66,7 @@ export function learningRate(c: Pick<TTrainConfig, 'lr' | 'steps' | 'warmup' | '
 /**
  * What computes each step's loss and gradients:
  * - `onnxruntime` (the default): the model's own ONNX graph with its backward pass appended
- *   (lib/onnx/autodiff.ts), run by onnxruntime's threaded CPU kernels; about 10x faster here;
+ *   (lib/onnx/autodiff.ts), run by onnxruntime's CPU kernels; a step is 6-8x faster than tfjs's here (docs/BENCHMARKS.md);
  * - `tfjs`: the tfjs mirror of the graph (mmdit-tf.ts) on the WebAssembly backend, optionally
  *   split over worker threads; the independent implementation the tests check the first against.
  * Adam, the moving average and checkpoints are the same for both, so a run may resume on either.
@@ -85,7 +85,7 @@ export type TTrainerOptions = {
   workers?: number;
 };
 
-/** Computes a step's loss and gradients away from the main thread's tfjs variables. */
+/** Computes a step's loss and gradients for the current weights: plain arrays in, plain arrays out. */
 type TGradientEngine = {
   lossAndGrads(weights: TWeights, inputs: TStepInputs): Promise<{ loss: number; grads: Record<string, Float32Array> }>;
   close(): Promise<void>;
