@@ -24,7 +24,7 @@ export const train: TCommand = {
     'sigma-sampling': { type: 'string', description: `how a new run draws noise levels: ${SIGMA_SAMPLINGS.join(' or ')} (default ${SHAPES_TRAINING_DEFAULTS.sigmaSampling})`, valueName: 'HOW' },
     prediction: { type: 'string', description: `what a new run's model predicts: clean (the clean image, returning the velocity from it) or velocity (default ${SHAPES_MODEL_DEFAULTS.xPrediction ? 'clean' : 'velocity'})`, valueName: 'WHAT' },
     head: { type: 'string', description: `a new run's output head after the blocks: pixel (convs that also see the noisy input), conv (a residual 3x3 conv) or none (default ${defaultHead()})`, valueName: 'KIND' },
-    engine: { type: 'string', description: `what computes the gradients: onnxruntime (the model's ONNX graph with its backward pass) or tfjs (its tfjs mirror on WebAssembly, about 5x slower) (default onnxruntime)`, valueName: 'NAME' },
+    engine: { type: 'string', description: `what computes the gradients: onnxruntime (the model's ONNX graph with its backward pass) or tfjs (its tfjs mirror on WebAssembly, 6-8x slower here) (default onnxruntime)`, valueName: 'NAME' },
     hidden: { type: 'string', description: `a new run's model width (default ${SHAPES_MODEL_DEFAULTS.hidden}; a multiple of 4 and of --heads)`, valueName: 'D' },
     blocks: { type: 'string', description: `a new run's transformer blocks (default ${SHAPES_MODEL_DEFAULTS.blocks})`, valueName: 'N' },
     heads: { type: 'string', description: `a new run's attention heads (default ${SHAPES_MODEL_DEFAULTS.heads})`, valueName: 'N' },
