@@ -33,8 +33,8 @@ export async function seedBuiltInModels(): Promise<string[]> {
       dir: shapesModelDir(),
       name: SHAPES_MODEL_NAME,
       description:
-        'Built-in 6-block SD3-style MMDiT trained here (11,000 steps of arena train) on a world of circles, squares and triangles in eight colours (16x16, shown at 64x64). ' +
-        'It draws the prompted colours as blobs that pass for the named shape on two thirds of single-object prompts, but not yet reliably recognisable shapes (GenEval 0.32 on its world; docs/REPRODUCTION.md).',
+        'Built-in 6-block SD3-style MMDiT trained here (38,000 steps of arena train) on a world of circles, squares and triangles in eight colours (16x16, shown at 64x64). ' +
+        'It draws recognisable shapes in the prompted colours: every single object and colour, two objects and counts mostly, positions and colour binding often wrong (GenEval 0.68 on its world; docs/REPRODUCTION.md).',
       license: 'Apache-2.0',
     });
     added.push(SHAPES_MODEL_NAME);
