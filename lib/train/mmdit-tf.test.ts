@@ -3,23 +3,15 @@ import * as ort from 'onnxruntime-node';
 import { ModelProtoSchema } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { fixtureMmditConfig } from '../fixtures/bundle';
-import { buildMmdit, randomMmditWeights, type TMmditConfig, type TWeights } from '../fixtures/mmdit';
+import { buildMmdit, randomMmditWeights } from '../fixtures/mmdit';
 import { Rng } from '../fixtures/random';
 import { tf, useWasmBackend } from './backend';
+import { loudMmditWeights } from './loud-weights';
 import { mmditForward, toVariables } from './mmdit-tf';
 import { lossAndGrads } from './gradients';
 
 const cfg = fixtureMmditConfig({ blocks: 3, hidden: 32, heads: 4, latentSize: 8 });
 
-/**
- * The fixture's AdaLN projections are near zero (std 0.02), which would let a wrong attention or
- * MLP hide behind tiny gates: scale them so every path carries weight.
- */
-function loudWeights(cfg: TMmditConfig, seed: number): TWeights {
-  const w = randomMmditWeights(cfg, seed);
-  for (const [name, t] of Object.entries(w)) if (/norm1(_context)?\.linear|norm_out\.linear|proj_out|conv_out|pixel_head\.conv2/.test(name)) t.data = t.data.map((v) => v * 25);
-  return w;
-}
 
 describe('MMDiT weights by name', () => {
   it('building from the seeded weights writes the same graph as building from the seed', () => {
@@ -45,7 +37,7 @@ describe.each([
 ])('tfjs MMDiT%s', (_, cfg) => {
   it('matches the ONNX graph in onnxruntime on random inputs', async () => {
     await useWasmBackend();
-    const weights = loudWeights(cfg, 5);
+    const weights = loudMmditWeights(cfg, 5);
     const B = 2;
     const L = 16;
     const rng = new Rng(99);
@@ -97,7 +89,7 @@ describe('training gradients', () => {
   it('match finite differences of the loss for every weight, the custom matmul and conv gradients included', async () => {
     await useWasmBackend();
     const small = { ...fixtureMmditConfig({ blocks: 2, hidden: 32, heads: 4, latentSize: 8 }), outputConv: true };
-    const vars = toVariables(loudWeights(small, 5));
+    const vars = toVariables(loudMmditWeights(small, 5));
     const [B, L, S, C] = [3, 16, 8, 4];
     const rng = new Rng(7);
     const x = { batch: B, xt: rng.normals(B * C * S * S, 1), target: rng.normals(B * C * S * S, 1), states: rng.normals(B * L * 32, 1), pooled: rng.normals(B * 32, 1), timestep: Float32Array.from([100, 500, 900]), textLength: L };
