@@ -16,8 +16,8 @@ import { floatTensor, int64Tensor, tensorDims, tensorToBigInt64 } from './tensor
  * each step feeds the current weights and reads back `loss` and one `grad:<weight>` per weight.
  *
  * The rules cover the operators our graphs use (lib/fixtures): elementwise arithmetic with
- * broadcasting, MatMul (linear layers and attention's batched products), LayerNormalization, Softmax, Sigmoid, Tanh, Conv
- * (2-D, one group, no dilation), and the shape operators. A node off the path from the weights
+ * broadcasting, MatMul (linear layers and attention's batched products), LayerNormalization,
+ * Softmax, Sigmoid, Tanh, Conv (2-D, one group, no dilation), and the shape operators. A node off the path from the weights
  * to the output (the timestep's sines, the x-prediction clamp) needs none; one on it without a
  * rule is refused by name.
  */
