@@ -39,6 +39,7 @@ describe('arena train flags', () => {
     expect(await arenaTrain('--out', warm, '--init-from', out, '--steps', '1', '--batch', '2', '--sample-every', '1000', '--json')).toBe(0);
     expect(JSON.parse(fs.readFileSync(path.join(warm, 'checkpoint', 'state.json'), 'utf8')).config).toMatchObject({ hidden: 32, blocks: 2, heads: 2 });
     await expect(arenaTrain('--out', at('w2'), '--init-from', out, '--hidden', '64', '--steps', '1')).rejects.toThrow(/its hidden is 32, this run's 64/);
+    expect(fs.existsSync(at('w2'))).toBe(false);
     await expect(arenaTrain('--out', at('b'), '--hidden', '30')).rejects.toThrow(/--hidden must be a multiple of 4 and of --heads \(got 30 with 4 heads\)/);
     await expect(arenaTrain('--out', at('b'), '--hidden', '36', '--heads', '8')).rejects.toThrow(/--hidden must be a multiple of 4 and of --heads/);
     await expect(arenaTrain('--out', out, '--resume', '--hidden', '64')).rejects.toThrow(/--hidden is part of a new run/);

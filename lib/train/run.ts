@@ -65,9 +65,10 @@ export async function runTraining(o: TRunOptions): Promise<TRunSummary> {
   // a mistyped folder with resume would otherwise start a new hour-long run from scratch
   if (o.resume && !saved) throw new Error(`${o.out} holds no training checkpoint to resume: check the folder, or leave out resume to start a new run there`);
   const initFrom = o.initFrom === undefined ? undefined : checkpointFolder(o.initFrom);
-  fs.mkdirSync(o.out, { recursive: true });
   const opts = { engine: o.engine, workers: o.workers ?? 1 };
   const trainer = o.resume ? await Trainer.resume(checkpoint, o.out, opts) : await Trainer.create({ ...o.config, ...(o.steps ? { steps: o.steps } : {}) }, o.out, { ...opts, initFrom });
+  // made only now: a run refused on its settings (a warm start of another size) leaves no folder behind
+  fs.mkdirSync(o.out, { recursive: true });
   if (o.resume && o.replan && o.steps) trainer.replan(o.steps);
   const steps = o.steps ?? trainer.config.steps;
   const startedAt = trainer.step;
